@@ -1,0 +1,315 @@
+"""Pure functions behind the normalization layers.
+
+Every function takes activations of shape ``(N, C, *)`` and returns a tensor of the same shape,
+dtype and memory format (a channels_last input gives a channels_last output). Statistics of
+low-precision inputs (float16, bfloat16) are computed in float32.
+
+The layers in :mod:`stylesynth.norm` are thin modules over these functions.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+__all__ = [
+    "adain",
+    "batch_renorm",
+    "channel_stats",
+    "check_input",
+    "conditional_instance_norm",
+    "filter_response_norm",
+    "group_norm",
+    "instance_norm",
+    "layer_norm",
+    "rms_norm",
+    "spade_modulation",
+    "standardize_weight",
+    "weight_norm_weight",
+]
+
+
+def check_input(x: Tensor, num_features: int | None, layer: str, min_dim: int = 2) -> None:
+    """Raises a ``ValueError`` naming the layer when ``x`` is not an ``(N, C, *)`` tensor with ``num_features`` channels."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{layer}: expected a torch.Tensor of shape (N, C, *), got {type(x).__name__}")
+    if x.dim() < min_dim:
+        shape = "(N, C, *)" if min_dim == 2 else "(N, C, L), (N, C, H, W) or (N, C, D, H, W)"
+        raise ValueError(f"{layer}: expected input of shape {shape}, got shape {tuple(x.shape)}")
+    if num_features is not None and x.shape[1] != num_features:
+        raise ValueError(
+            f"{layer}: expected {num_features} channels (dim 1), got {x.shape[1]} in input of shape {tuple(x.shape)}"
+        )
+    if not (x.is_floating_point() or x.is_complex()):
+        raise TypeError(f"{layer}: expected a floating-point tensor, got dtype {x.dtype}")
+
+
+def _stats_dtype(x: Tensor) -> torch.dtype:
+    return torch.float32 if x.dtype in (torch.float16, torch.bfloat16) else x.dtype
+
+
+def _channel_shape(x: Tensor) -> tuple[int, ...]:
+    """Shape that broadcasts a per-channel vector against ``x``: ``(1, C, 1, ..., 1)``."""
+    return (1, x.shape[1]) + (1,) * (x.dim() - 2)
+
+
+def _spatial_dims(x: Tensor) -> tuple[int, ...]:
+    return tuple(range(2, x.dim()))
+
+
+def channel_stats(x: Tensor, eps: float = 1e-5, unbiased: bool = False) -> tuple[Tensor, Tensor]:
+    """Per-sample, per-channel mean and standard deviation over the spatial dimensions.
+
+    .. math::
+        \\mu_{nc} = \\frac{1}{M}\\sum_m x_{ncm}, \\qquad
+        \\sigma_{nc} = \\sqrt{\\frac{1}{M - b}\\sum_m (x_{ncm} - \\mu_{nc})^2 + \\epsilon}
+
+    with ``M`` the number of spatial positions and ``b = 1`` when ``unbiased`` else ``0``.
+    ``eps`` is added to the variance, inside the square root.
+
+    Returns ``(mean, std)``, each of shape ``(N, C, 1, ..., 1)`` in the statistics dtype (float32
+    for half-precision inputs).
+    """
+    check_input(x, None, "channel_stats", min_dim=3)
+    spatial = x[0, 0].numel()
+    if spatial < 2 and unbiased:
+        raise ValueError(
+            f"channel_stats: the unbiased variance needs more than 1 spatial element, got input of shape {tuple(x.shape)}"
+        )
+    var, mean = torch.var_mean(x.to(_stats_dtype(x)), dim=_spatial_dims(x), keepdim=True, correction=int(unbiased))
+    return mean, (var + eps).sqrt()
+
+
+def adain(
+    content: Tensor,
+    style: Tensor | None = None,
+    *,
+    style_stats: tuple[Tensor, Tensor] | None = None,
+    eps: float = 1e-5,
+    unbiased: bool = False,
+) -> Tensor:
+    """Adaptive instance normalization (Huang & Belongie, 2017).
+
+    .. math::
+        \\mathrm{AdaIN}(x, y) = \\sigma(y)\\,\\frac{x - \\mu(x)}{\\sigma(x)} + \\mu(y)
+
+    with :func:`channel_stats` for ``mu`` and ``sigma`` (biased variance by default, ``eps`` inside the
+    square root). Give either ``style`` (``(N or 1, C, *)``) or its precomputed ``style_stats`` =
+    ``(mean, std)`` of shape ``(N or 1, C, 1, ..., 1)`` or ``(N or 1, C)``.
+    """
+    check_input(content, None, "adain", min_dim=3)
+    if (style is None) == (style_stats is None):
+        raise ValueError("adain: give exactly one of `style` (a feature tensor) or `style_stats` (a (mean, std) pair)")
+    if style is not None:
+        check_input(style, content.shape[1], "adain (style)", min_dim=3)
+        style_mean, style_std = channel_stats(style, eps, unbiased)
+    else:
+        style_mean, style_std = style_stats
+        per_channel = _channel_shape(content)
+        style_mean = style_mean.reshape(style_mean.shape[0], *per_channel[1:])
+        style_std = style_std.reshape(style_std.shape[0], *per_channel[1:])
+    if style_mean.shape[0] not in (1, content.shape[0]):
+        raise ValueError(
+            f"adain: style batch {style_mean.shape[0]} must be 1 or the content batch {content.shape[0]}"
+        )
+    content_mean, content_std = channel_stats(content, eps, unbiased)
+    # One fused pass over the content: x * scale + shift.
+    scale = style_std / content_std
+    shift = style_mean - content_mean * scale
+    return torch.addcmul(shift.to(content.dtype), content, scale.to(content.dtype))
+
+
+def group_norm(
+    x: Tensor, groups: int, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5
+) -> Tensor:
+    """Group normalization (Wu & He, 2018): statistics over (C/G, *) per sample and group, biased variance."""
+    if x.shape[1] % groups != 0:
+        raise ValueError(f"group_norm: {x.shape[1]} channels cannot be split into {groups} groups")
+    return F.group_norm(x, groups, weight, bias, eps)
+
+
+def layer_norm(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Channels-first layer normalization: statistics over (C, *) per sample, per-channel affine."""
+    return F.group_norm(x, 1, weight, bias, eps)
+
+
+def instance_norm(
+    x: Tensor,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Instance normalization (Ulyanov et al., 2016): statistics over (*) per sample and channel.
+
+    Computed as group normalization with one channel per group, which keeps channels_last inputs
+    channels_last and gives correct input gradients where ``torch.nn.functional.instance_norm``
+    does not (CPU, channels_last input and gradient with batch 1, torch 2.14.1).
+    """
+    if use_input_stats:
+        if x[0, 0].numel() < 2:
+            raise ValueError(
+                f"instance_norm: expected more than 1 spatial element when using input statistics, got input of shape {tuple(x.shape)}"
+            )
+        if running_mean is not None and running_var is not None:
+            with torch.no_grad():
+                var, mean = torch.var_mean(x.to(_stats_dtype(x)), dim=_spatial_dims(x), correction=1)
+                running_mean.lerp_(mean.mean(0).to(running_mean.dtype), momentum)
+                running_var.lerp_(var.mean(0).to(running_var.dtype), momentum)
+        return F.group_norm(x, x.shape[1], weight, bias, eps)
+    if running_mean is None or running_var is None:
+        raise ValueError("instance_norm: running statistics are needed when not using input statistics")
+    return F.batch_norm(x, running_mean, running_var, weight, bias, False, 0.0, eps)
+
+
+def conditional_instance_norm(
+    x: Tensor, style: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5
+) -> Tensor:
+    """Conditional instance normalization (Dumoulin et al., 2017): instance norm, then the affine of each sample's style.
+
+    ``style`` is a ``(N,)`` integer tensor of style ids, or a ``(N, S)`` float tensor of mixing weights
+    over the ``S`` styles (the paper's style interpolation). ``weight`` and ``bias`` are ``(S, C)``.
+    """
+    num_styles = weight.shape[0]
+    if style.is_floating_point():
+        if style.dim() != 2 or style.shape != (x.shape[0], num_styles):
+            raise ValueError(
+                f"conditional_instance_norm: mixing weights must have shape (N, {num_styles}) = ({x.shape[0]}, {num_styles}), got {tuple(style.shape)}"
+            )
+        gamma, beta = style.to(weight.dtype) @ weight, style.to(bias.dtype) @ bias
+    else:
+        if style.dim() != 1 or style.shape[0] not in (1, x.shape[0]):
+            raise ValueError(
+                f"conditional_instance_norm: style ids must have shape (N,) = ({x.shape[0]},), got {tuple(style.shape)}"
+            )
+        if style.numel() and (int(style.min()) < 0 or int(style.max()) >= num_styles):
+            raise ValueError(
+                f"conditional_instance_norm: style ids must lie in [0, {num_styles - 1}], got {style.tolist()}"
+            )
+        gamma, beta = weight[style], bias[style]
+    normalized = instance_norm(x, eps=eps)
+    shape = (gamma.shape[0], x.shape[1]) + (1,) * (x.dim() - 2)
+    return torch.addcmul(beta.reshape(shape).to(x.dtype), normalized, gamma.reshape(shape).to(x.dtype))
+
+
+def rms_norm(x: Tensor, weight: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Root-mean-square normalization (Zhang & Sennrich, 2019) over (C, *) per sample.
+
+    .. math:: y = \\frac{x}{\\sqrt{\\frac{1}{CM}\\sum x^2 + \\epsilon}}\\,\\gamma_c
+    """
+    dims = tuple(range(1, x.dim()))
+    mean_square = x.to(_stats_dtype(x)).square().mean(dim=dims, keepdim=True)
+    scale = torch.rsqrt(mean_square + eps).to(x.dtype)
+    if weight is None:
+        return x * scale
+    return x * (scale * weight.reshape(_channel_shape(x)).to(x.dtype))
+
+
+def filter_response_norm(
+    x: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    tau: Tensor | None,
+    eps: Tensor | float = 1e-6,
+) -> Tensor:
+    """Filter response normalization with its thresholded linear unit (Singh & Krishnan, 2020).
+
+    .. math::
+        \\nu^2_{nc} = \\frac{1}{M}\\sum_m x_{ncm}^2, \\quad
+        y = \\gamma_c \\frac{x}{\\sqrt{\\nu^2_{nc} + |\\epsilon|}} + \\beta_c, \\quad
+        z = \\max(y, \\tau_c)
+
+    ``tau=None`` leaves out the TLU.
+    """
+    nu2 = x.to(_stats_dtype(x)).square().mean(dim=_spatial_dims(x), keepdim=True)
+    eps_term = eps.abs().reshape(_channel_shape(x)) if isinstance(eps, Tensor) else abs(eps)
+    scale = torch.rsqrt(nu2 + eps_term).to(x.dtype)
+    if weight is not None:
+        scale = scale * weight.reshape(_channel_shape(x)).to(x.dtype)
+    y = x * scale
+    if bias is not None:
+        y = y + bias.reshape(_channel_shape(x)).to(x.dtype)
+    if tau is not None:
+        y = torch.maximum(y, tau.reshape(_channel_shape(x)).to(x.dtype))
+    return y
+
+
+def batch_renorm(
+    x: Tensor,
+    running_mean: Tensor,
+    running_var: Tensor,
+    weight: Tensor | None,
+    bias: Tensor | None,
+    training: bool,
+    momentum: float = 0.01,
+    eps: float = 1e-5,
+    r_max: float = 3.0,
+    d_max: float = 5.0,
+) -> Tensor:
+    """Batch renormalization (Ioffe, 2017).
+
+    Training:
+
+    .. math::
+        \\hat x = \\frac{x - \\mu_B}{\\sigma_B}\\, r + d, \\quad
+        r = \\mathrm{sg}\\Big(\\mathrm{clip}_{[1/r_{max}, r_{max}]}\\frac{\\sigma_B}{\\sigma}\\Big), \\quad
+        d = \\mathrm{sg}\\Big(\\mathrm{clip}_{[-d_{max}, d_{max}]}\\frac{\\mu_B - \\mu}{\\sigma}\\Big)
+
+    with batch statistics over (N, *) (biased variance), ``sigma = sqrt(running_var + eps)``, ``sg``
+    stopping the gradient; the running statistics then move towards the batch's (unbiased variance),
+    as in batch norm. Evaluation is batch norm with the running statistics.
+    """
+    if not training:
+        return F.batch_norm(x, running_mean, running_var, weight, bias, False, 0.0, eps)
+    dims = (0,) + _spatial_dims(x)
+    count = x.numel() // x.shape[1]
+    if count < 2:
+        raise ValueError(
+            f"batch_renorm: expected more than 1 value per channel when training, got input of shape {tuple(x.shape)}"
+        )
+    x_stats = x.to(_stats_dtype(x))
+    var, mean = torch.var_mean(x_stats, dim=dims, correction=0)
+    batch_std = (var + eps).sqrt()
+    with torch.no_grad():
+        running_std = (running_var.to(var.dtype) + eps).sqrt()
+        r = (batch_std / running_std).clamp(1.0 / r_max, r_max)
+        d = ((mean - running_mean.to(mean.dtype)) / running_std).clamp(-d_max, d_max)
+        running_mean.lerp_(mean.to(running_mean.dtype), momentum)
+        running_var.lerp_((var * count / (count - 1)).to(running_var.dtype), momentum)
+    scale = r / batch_std
+    shift = d - mean * scale
+    if weight is not None:
+        scale = scale * weight
+        shift = shift * weight
+    if bias is not None:
+        shift = shift + bias
+    shape = _channel_shape(x)
+    return torch.addcmul(shift.reshape(shape).to(x.dtype), x, scale.reshape(shape).to(x.dtype))
+
+
+def spade_modulation(normalized: Tensor, gamma: Tensor, beta: Tensor) -> Tensor:
+    """SPADE's spatially-adaptive affine (Park et al., 2019): ``normalized * (1 + gamma) + beta``."""
+    return torch.addcmul(beta, normalized, 1 + gamma)
+
+
+def standardize_weight(weight: Tensor, eps: float = 1e-5) -> Tensor:
+    """Weight standardization (Qiao et al., 2019): per output unit, over all other axes, biased variance.
+
+    .. math:: \\hat W_{o} = \\frac{W_o - \\mathrm{mean}(W_o)}{\\sqrt{\\mathrm{var}(W_o) + \\epsilon}}
+    """
+    dims = tuple(range(1, weight.dim()))
+    var, mean = torch.var_mean(weight, dim=dims, keepdim=True, correction=0)
+    return (weight - mean) * torch.rsqrt(var + eps)
+
+
+def weight_norm_weight(g: Tensor, v: Tensor, dim: int | None = 0) -> Tensor:
+    """Weight normalization (Salimans & Kingma, 2016): ``w = g * v / ||v||``, norm over every axis but ``dim``."""
+    if dim is None:
+        return v * (g / torch.linalg.vector_norm(v))
+    dim = dim % v.dim()
+    other_dims = tuple(d for d in range(v.dim()) if d != dim)
+    return v * (g / torch.linalg.vector_norm(v, dim=other_dims, keepdim=True))
