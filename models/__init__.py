@@ -1,0 +1,1 @@
+"""LightningModules and LightningDataModules for training stylesynth's networks (needs the `train` extra)."""

@@ -1,0 +1,1 @@
+"""Datasets and data generators (plain torch, no Lightning)."""

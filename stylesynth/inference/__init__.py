@@ -1,0 +1,1 @@
+"""The inference API: loaded once, called many times, thread-safe."""
