@@ -1,1 +1,3 @@
 """Networks: plain nn.Modules built on stylesynth.norm."""
+
+from .vgg import VGGEncoder

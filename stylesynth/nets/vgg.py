@@ -1,0 +1,277 @@
+"""A frozen VGG-19 feature encoder (Simonyan & Zisserman, 2015), as AdaIN and perceptual losses use it.
+
+It returns the activations at ``relu1_1``, ``relu2_1``, ``relu3_1``, ``relu4_1`` (and ``relu5_1``),
+the layers of AdaIN's style loss (Huang & Belongie, 2017) and of pix2pixHD/SPADE's VGG loss.
+
+Two public weight files load into it (see ``CHECKPOINTS.md``):
+
+- torchvision's ImageNet VGG-19 (``vgg19-dcbb9e9d.pth``, keys ``features.{i}.weight``): zero padding,
+  max pooling with floor, input normalized with the ImageNet mean and std;
+- the ``vgg_normalised.pth`` of the AdaIN PyTorch port (keys ``{i}.weight``): reflection padding,
+  max pooling with ceil, and a 1x1 conv (module 0) that turns RGB in [0, 1] into Caffe input
+  (BGR, x255, mean subtracted).
+
+Either way the input is RGB in [0, 1]; the preprocessing is part of the module.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..io import CheckpointError, load_torch_file
+
+__all__ = ["VGGEncoder", "VGG_LAYERS", "STYLE_LAYERS"]
+
+#: Every conv of VGG-19 up to conv5_1 as (name, in_channels, out_channels), with the pools between
+#: blocks; the same layout as torchvision's configuration "E".
+_LAYOUT: tuple[tuple[str, int, int] | str, ...] = (
+    ("conv1_1", 3, 64), ("conv1_2", 64, 64), "pool",
+    ("conv2_1", 64, 128), ("conv2_2", 128, 128), "pool",
+    ("conv3_1", 128, 256), ("conv3_2", 256, 256), ("conv3_3", 256, 256), ("conv3_4", 256, 256), "pool",
+    ("conv4_1", 256, 512), ("conv4_2", 512, 512), ("conv4_3", 512, 512), ("conv4_4", 512, 512), "pool",
+    ("conv5_1", 512, 512),
+)  # fmt: skip
+
+#: Layers the encoder can stop at and return, in order.
+VGG_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+#: AdaIN's style-loss layers.
+STYLE_LAYERS = VGG_LAYERS[:4]
+
+#: conv name -> index in torchvision's ``vgg19().features`` (conv, relu, ..., pool).
+TORCHVISION_INDEX = {
+    "conv1_1": 0, "conv1_2": 2, "conv2_1": 5, "conv2_2": 7,
+    "conv3_1": 10, "conv3_2": 12, "conv3_3": 14, "conv3_4": 16,
+    "conv4_1": 19, "conv4_2": 21, "conv4_3": 23, "conv4_4": 25, "conv5_1": 28,
+}  # fmt: skip
+#: conv name -> index in the AdaIN port's ``vgg_normalised`` ``nn.Sequential`` (module 0 is the 1x1 preprocessing conv).
+NORMALISED_INDEX = {
+    "conv1_1": 2, "conv1_2": 5, "conv2_1": 9, "conv2_2": 12,
+    "conv3_1": 16, "conv3_2": 19, "conv3_3": 22, "conv3_4": 25,
+    "conv4_1": 29, "conv4_2": 32, "conv4_3": 35, "conv4_4": 38, "conv5_1": 42,
+}  # fmt: skip
+
+TORCHVISION_FILE = "vgg19-dcbb9e9d.pth"
+TORCHVISION_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+#: Caffe's BGR pixel means, the bias of ``vgg_normalised``'s module 0 (negated).
+CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
+
+PADDINGS = ("reflect", "zeros")
+PREPROCESSINGS = ("caffe", "imagenet")
+
+
+def _caffe_preprocessing_conv() -> nn.Conv2d:
+    """The 1x1 conv RGB in [0, 1] -> Caffe input: BGR, x255, minus the BGR means."""
+    conv = nn.Conv2d(3, 3, kernel_size=1)
+    with torch.no_grad():
+        conv.weight.zero_()
+        for out_channel in range(3):
+            conv.weight[out_channel, 2 - out_channel, 0, 0] = 255.0
+        conv.bias.copy_(-torch.tensor(CAFFE_BGR_MEAN))
+    return conv
+
+
+class VGGEncoder(nn.Module):
+    """VGG-19 up to ``last_layer``, frozen, returning the activations at relu1_1, relu2_1, ... .
+
+    Args:
+        last_layer: where to stop, one of ``relu1_1`` ... ``relu5_1`` (AdaIN: ``relu4_1``).
+        padding: ``"reflect"`` (the AdaIN port) or ``"zeros"`` (torchvision) for the 3x3 convs.
+        preprocessing: ``"caffe"`` (a 1x1 conv to BGR x255 minus means, as ``vgg_normalised.pth``)
+            or ``"imagenet"`` ((x - mean) / std, as torchvision).
+        ceil_mode: max pooling rounds the size up (the AdaIN port) or down (torchvision).
+
+    The weights are randomly initialized (Kaiming) until loaded; see :meth:`from_torchvision` and
+    :meth:`from_vgg_normalised`. Parameters never require gradients and the module stays in eval mode.
+
+    Shape:
+        input ``(N, 3, H, W)`` RGB in [0, 1] -> list of ``(N, C_l, H_l, W_l)``, one per layer up to
+        ``last_layer``.
+
+    Example:
+        >>> encoder = VGGEncoder.from_vgg_normalised("vgg_normalised.pth")
+        >>> relu1_1, relu2_1, relu3_1, relu4_1 = encoder(images)
+        >>> relu4_1 = encoder.encode(images)  # only the last layer
+    """
+
+    def __init__(
+        self,
+        last_layer: str = "relu4_1",
+        padding: str = "reflect",
+        preprocessing: str = "caffe",
+        ceil_mode: bool = True,
+    ) -> None:
+        super().__init__()
+        if last_layer not in VGG_LAYERS:
+            raise ValueError(f"VGGEncoder: last_layer must be one of {', '.join(VGG_LAYERS)}, got {last_layer!r}")
+        if padding not in PADDINGS:
+            raise ValueError(f"VGGEncoder: padding must be one of {', '.join(PADDINGS)}, got {padding!r}")
+        if preprocessing not in PREPROCESSINGS:
+            raise ValueError(f"VGGEncoder: preprocessing must be one of {', '.join(PREPROCESSINGS)}, got {preprocessing!r}")
+        self.last_layer = last_layer
+        self.padding = padding
+        self.preprocessing = preprocessing
+        self.ceil_mode = ceil_mode
+        self.layers = VGG_LAYERS[: VGG_LAYERS.index(last_layer) + 1]
+
+        if preprocessing == "caffe":
+            self.preprocess = _caffe_preprocessing_conv()
+        else:
+            self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), persistent=False)
+            self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1), persistent=False)
+
+        # Blocks: each starts at a relu{k}_1 output; block k runs (pool,) conv{k}_1, relu, ... up to
+        # the next block's first conv. Built from the layout so the names match the paper's.
+        last_conv = "conv" + last_layer[len("relu") :]
+        self.convs = nn.ModuleDict()
+        self._plan: list[str] = []  # conv names and "pool", in execution order
+        for item in _LAYOUT:
+            if item == "pool":
+                self._plan.append("pool")
+                continue
+            name, in_channels, out_channels = item
+            self.convs[name] = nn.Conv2d(in_channels, out_channels, 3, padding=1, padding_mode=padding)
+            self._plan.append(name)
+            if name == last_conv:
+                break
+        self.requires_grad_(False)
+        self.eval()
+
+    def train(self, mode: bool = True) -> VGGEncoder:
+        """Stays in eval mode: the encoder is a fixed feature extractor."""
+        return super().train(False)
+
+    @property
+    def out_channels(self) -> int:
+        """Channels of the last returned layer (512 for relu4_1)."""
+        return self.convs[self._plan[-1]].out_channels
+
+    def _preprocess(self, rgb: Tensor) -> Tensor:
+        if rgb.dim() != 4 or rgb.shape[1] != 3:
+            raise ValueError(f"VGGEncoder: expected RGB images of shape (N, 3, H, W), got {tuple(rgb.shape)}")
+        if not rgb.is_floating_point():
+            raise TypeError(f"VGGEncoder: expected a float tensor in [0, 1], got dtype {rgb.dtype}")
+        if self.preprocessing == "caffe":
+            return self.preprocess(rgb)
+        return (rgb - self.mean.to(rgb.dtype)) / self.std.to(rgb.dtype)
+
+    def _run(self, rgb: Tensor, keep_all: bool) -> list[Tensor]:
+        x = self._preprocess(rgb)
+        outputs: list[Tensor] = []
+        for step in self._plan:
+            if step == "pool":
+                x = F.max_pool2d(x, kernel_size=2, stride=2, ceil_mode=self.ceil_mode)
+                continue
+            x = F.relu(self.convs[step](x))
+            if step.endswith("_1") and (keep_all or step == self._plan[-1]):
+                outputs.append(x)
+        return outputs
+
+    def forward(self, rgb: Tensor) -> list[Tensor]:
+        """Activations at relu1_1, relu2_1, ... up to ``last_layer`` (a list, shallowest first)."""
+        return self._run(rgb, keep_all=True)
+
+    def encode(self, rgb: Tensor) -> Tensor:
+        """Only the activation at ``last_layer``; intermediate outputs are not kept."""
+        return self._run(rgb, keep_all=False)[0]
+
+    def extra_repr(self) -> str:
+        return f"last_layer={self.last_layer!r}, padding={self.padding!r}, preprocessing={self.preprocessing!r}, ceil_mode={self.ceil_mode}"
+
+    # ---- loading public weight files -------------------------------------------------------
+
+    def _load_convs(self, state_dict: Mapping[str, Tensor], index: Mapping[str, int], key_format: str, source: str, expected: str) -> None:
+        """Copies the convs this encoder has from ``state_dict`` (keys ``key_format.format(i)``)."""
+        if not isinstance(state_dict, Mapping):
+            raise CheckpointError(f"{source}: expected a state dict (a mapping of names to tensors) in the {expected} format, got {type(state_dict).__name__}")
+        loaded: dict[str, Tensor] = {}
+        for name, conv in self.convs.items():
+            for part, parameter in (("weight", conv.weight), ("bias", conv.bias)):
+                key = key_format.format(index[name]) + "." + part
+                loaded[f"convs.{name}.{part}"] = _expect(state_dict, key, tuple(parameter.shape), source, expected)
+        self.load_state_dict(loaded, strict=False)
+
+    @classmethod
+    def from_torchvision(
+        cls,
+        path: str | os.PathLike | None = None,
+        last_layer: str = "relu4_1",
+        download: bool = False,
+    ) -> VGGEncoder:
+        """torchvision's ImageNet VGG-19 (zero padding, floor pooling, ImageNet mean/std input).
+
+        Args:
+            path: the state dict file (``vgg19-dcbb9e9d.pth``, keys ``features.{i}.weight``; a
+                ``{"features...": ...}`` dict of a whole ``vgg19()`` works too). ``None`` looks in
+                torch's hub cache, ``$TORCH_HOME/hub/checkpoints/vgg19-dcbb9e9d.pth``.
+            last_layer: where the encoder stops.
+            download: when ``path`` is ``None`` and the cache has no file, download it (needs network).
+        """
+        expected = "torchvision VGG-19 (keys features.{i}.weight / .bias, e.g. features.0.weight [64, 3, 3, 3])"
+        if path is None:
+            cached = Path(torch.hub.get_dir()) / "checkpoints" / TORCHVISION_FILE
+            if cached.is_file():
+                path = cached
+            elif download:
+                state_dict = torch.hub.load_state_dict_from_url(TORCHVISION_URL, map_location="cpu", weights_only=True)
+                encoder = cls(last_layer, padding="zeros", preprocessing="imagenet", ceil_mode=False)
+                encoder._load_convs(state_dict, TORCHVISION_INDEX, "features.{}", TORCHVISION_URL, expected)
+                return encoder
+            else:
+                raise CheckpointError(
+                    f"torchvision VGG-19 weights not found at {cached}; pass a path, place {TORCHVISION_FILE} there, "
+                    "or use download=True when online"
+                )
+        state_dict = load_torch_file(path)
+        encoder = cls(last_layer, padding="zeros", preprocessing="imagenet", ceil_mode=False)
+        encoder._load_convs(state_dict, TORCHVISION_INDEX, "features.{}", str(path), expected)
+        return encoder
+
+    @classmethod
+    def from_vgg_normalised(cls, path: str | os.PathLike, last_layer: str = "relu4_1") -> VGGEncoder:
+        """The AdaIN port's ``vgg_normalised.pth`` (reflection padding, ceil pooling, Caffe preprocessing conv).
+
+        Module 0's 1x1 conv is loaded as it is in the file, so the port's numbers are reproduced
+        exactly; a warning says so when it is not the standard RGB->BGR x255 minus-mean transform.
+        """
+        expected = "vgg_normalised.pth of the AdaIN PyTorch port (keys {i}.weight / .bias of an nn.Sequential, 0.weight [3, 3, 1, 1])"
+        state_dict = load_torch_file(path)
+        if not isinstance(state_dict, Mapping):
+            raise CheckpointError(f"{path}: expected a state dict in the {expected} format, got {type(state_dict).__name__}")
+        weight = _expect(state_dict, "0.weight", (3, 3, 1, 1), str(path), expected)
+        bias = _expect(state_dict, "0.bias", (3,), str(path), expected)
+        encoder = cls(last_layer, padding="reflect", preprocessing="caffe", ceil_mode=True)
+        encoder._load_convs(state_dict, NORMALISED_INDEX, "{}", str(path), expected)
+        encoder.preprocess.load_state_dict({"weight": weight, "bias": bias})
+        standard = _caffe_preprocessing_conv()
+        if not (
+            torch.allclose(weight.float(), standard.weight, atol=1e-3)
+            and torch.allclose(bias.float(), standard.bias, atol=1e-2)
+        ):
+            warnings.warn(
+                f"{path}: module 0 is not the standard Caffe preprocessing (weight 255 on the RGB->BGR swap, "
+                f"bias -{CAFFE_BGR_MEAN}); loaded as it is, so inputs are treated as that file defines",
+                stacklevel=2,
+            )
+        return encoder
+
+
+def _expect(state_dict: Mapping[str, Tensor], key: str, shape: tuple[int, ...], source: str, expected: str) -> Tensor:
+    """``state_dict[key]`` as float32, or a CheckpointError naming the format and the first mismatch."""
+    if key not in state_dict:
+        found = ", ".join(list(state_dict)[:6]) + (", ..." if len(state_dict) > 6 else "")
+        raise CheckpointError(f"{source}: missing key {key!r}; expected the {expected}; the file has keys: {found or 'none'}")
+    value = state_dict[key]
+    if not isinstance(value, Tensor):
+        raise CheckpointError(f"{source}: {key!r} is a {type(value).__name__}, not a tensor; expected the {expected}")
+    if tuple(value.shape) != shape:
+        raise CheckpointError(f"{source}: {key!r} has shape {list(value.shape)}, expected {list(shape)} for the {expected}")
+    return value.detach().float()

@@ -1,0 +1,109 @@
+"""VGGEncoder: layout, both public weight formats (legacy and zip), errors naming the first mismatch."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+from torchvision.models.vgg import cfgs, make_layers
+
+from stylesynth.io import CheckpointError
+from stylesynth.nets import VGGEncoder
+
+from .public_formats import save_legacy_and_zip, vgg_normalised_state_dict
+
+
+def _port_encoder(state: dict[str, torch.Tensor]) -> nn.Sequential:
+    """The AdaIN port's encoder (modules 0-30 of vgg_normalised), built as that port builds it."""
+    layers: list[nn.Module] = [nn.Conv2d(3, 3, 1)]
+    channels = [(3, 64), (64, 64), "M", (64, 128), (128, 128), "M", (128, 256), (256, 256), (256, 256), (256, 256), "M", (256, 512)]
+    for item in channels:
+        if item == "M":
+            layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
+        else:
+            layers += [nn.ReflectionPad2d(1), nn.Conv2d(item[0], item[1], 3), nn.ReLU()]
+    sequential = nn.Sequential(*layers)
+    sequential.load_state_dict({k: v for k, v in state.items() if int(k.split(".")[0]) <= 29})
+    return sequential
+
+
+def test_vgg_normalised_matches_port_slices_legacy_and_zip(tmp_path):
+    state = vgg_normalised_state_dict(full=True)
+    port = _port_encoder(state)
+    x = torch.rand(2, 3, 45, 67)  # odd sizes exercise ceil-mode pooling
+    for path in save_legacy_and_zip(state, tmp_path, "vgg_normalised"):
+        encoder = VGGEncoder.from_vgg_normalised(path)
+        with torch.no_grad():
+            features = encoder(x)
+            for feature, (start, stop) in zip(features, [(0, 4), (4, 11), (11, 18), (18, 31)], strict=True):
+                expected = port[:stop](x)
+                assert feature.shape == expected.shape
+                torch.testing.assert_close(feature, expected, rtol=1e-5, atol=1e-5 * expected.abs().max().item())
+            torch.testing.assert_close(encoder.encode(x), features[-1])
+
+
+def test_torchvision_state_dict_matches_torchvision_features(tmp_path, monkeypatch):
+    features = make_layers(cfgs["E"]).eval()
+    state = {f"features.{k}": v for k, v in features.state_dict().items()}
+    hub = tmp_path / "hub"
+    (hub / "checkpoints").mkdir(parents=True)
+    torch.save(state, hub / "checkpoints" / "vgg19-dcbb9e9d.pth")
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(hub))
+    encoder = VGGEncoder.from_torchvision(last_layer="relu5_1")  # from the hub cache, offline
+    x = torch.rand(1, 3, 41, 38)
+    normalized = (x - torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)) / torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
+    with torch.no_grad():
+        outputs = encoder(x)
+        for output, relu_index in zip(outputs, [1, 6, 11, 20, 29], strict=True):
+            torch.testing.assert_close(output, features[: relu_index + 1](normalized))
+
+
+def test_torchvision_missing_cache_names_the_path(tmp_path, monkeypatch):
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    with pytest.raises(CheckpointError, match="vgg19-dcbb9e9d.pth"):
+        VGGEncoder.from_torchvision()
+
+
+def test_encoder_is_frozen_and_stays_in_eval():
+    encoder = VGGEncoder(last_layer="relu2_1").train()
+    assert not encoder.training
+    assert all(not p.requires_grad for p in encoder.parameters())
+    assert [f.shape[1] for f in encoder(torch.rand(1, 3, 16, 16))] == [64, 128]
+
+
+def test_wrong_shape_names_key_and_format(tmp_path):
+    state = vgg_normalised_state_dict(full=False)
+    state["9.weight"] = torch.zeros(128, 64, 1, 1)
+    torch.save(state, tmp_path / "bad.pth")
+    with pytest.raises(CheckpointError, match=r"'9.weight' has shape \[128, 64, 1, 1\], expected \[128, 64, 3, 3\].*vgg_normalised"):
+        VGGEncoder.from_vgg_normalised(tmp_path / "bad.pth")
+
+
+def test_decoder_file_given_as_encoder_names_missing_key(tmp_path):
+    torch.save({"1.weight": torch.zeros(256, 512, 3, 3)}, tmp_path / "decoder.pth")
+    with pytest.raises(CheckpointError, match="missing key '0.weight'.*vgg_normalised"):
+        VGGEncoder.from_vgg_normalised(tmp_path / "decoder.pth")
+    with pytest.raises(CheckpointError, match="missing key 'features.0.weight'.*torchvision"):
+        VGGEncoder.from_torchvision(tmp_path / "decoder.pth")
+
+
+def test_not_a_torch_file_is_a_clear_error(tmp_path):
+    (tmp_path / "junk.pth").write_bytes(b"not a pickle")
+    with pytest.raises(CheckpointError, match="not a readable torch weights file"):
+        VGGEncoder.from_vgg_normalised(tmp_path / "junk.pth")
+
+
+def test_nonstandard_preprocessing_warns_and_is_used(tmp_path):
+    state = vgg_normalised_state_dict(full=False)
+    state["0.bias"] = torch.zeros(3)
+    torch.save(state, tmp_path / "vgg.pth")
+    with pytest.warns(UserWarning, match="not the standard Caffe preprocessing"):
+        encoder = VGGEncoder.from_vgg_normalised(tmp_path / "vgg.pth")
+    torch.testing.assert_close(encoder.preprocess.bias, torch.zeros(3))
+
+
+def test_bad_options_list_accepted_values():
+    with pytest.raises(ValueError, match="relu1_1, relu2_1, relu3_1, relu4_1, relu5_1"):
+        VGGEncoder(last_layer="relu4_2")
+    with pytest.raises(ValueError, match="reflect, zeros"):
+        VGGEncoder(padding="circular")
