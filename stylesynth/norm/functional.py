@@ -23,6 +23,7 @@ __all__ = [
     "group_norm",
     "instance_norm",
     "layer_norm",
+    "memory_format_of",
     "rms_norm",
     "spade_modulation",
     "standardize_weight",
@@ -43,6 +44,15 @@ def check_input(x: Tensor, num_features: int | None, layer: str, min_dim: int = 
         )
     if not (x.is_floating_point() or x.is_complex()):
         raise TypeError(f"{layer}: expected a floating-point tensor, got dtype {x.dtype}")
+
+
+def memory_format_of(x: Tensor) -> torch.memory_format:
+    """``channels_last`` / ``channels_last_3d`` when ``x`` is laid out so (and not also plain contiguous), else contiguous."""
+    if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+        return torch.channels_last
+    if x.dim() == 5 and x.is_contiguous(memory_format=torch.channels_last_3d) and not x.is_contiguous():
+        return torch.channels_last_3d
+    return torch.contiguous_format
 
 
 def _stats_dtype(x: Tensor) -> torch.dtype:
@@ -126,11 +136,21 @@ def group_norm(
     """Group normalization (Wu & He, 2018): statistics over (C/G, *) per sample and group, biased variance."""
     if x.shape[1] % groups != 0:
         raise ValueError(f"group_norm: {x.shape[1]} channels cannot be split into {groups} groups")
+    _check_values_per_group(x, groups, "group_norm")
     return F.group_norm(x, groups, weight, bias, eps)
+
+
+def _check_values_per_group(x: Tensor, groups: int, name: str) -> None:
+    # One value per group normalizes to a constant; torch refuses the same for batch and instance norm.
+    if x.shape[1] // groups * x[0, 0].numel() < 2:
+        raise ValueError(
+            f"{name}: expected more than 1 value per group to normalize over, got input of shape {tuple(x.shape)}"
+        )
 
 
 def layer_norm(x: Tensor, weight: Tensor | None = None, bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Channels-first layer normalization: statistics over (C, *) per sample, per-channel affine."""
+    _check_values_per_group(x, 1, "layer_norm")
     return F.group_norm(x, 1, weight, bias, eps)
 
 

@@ -77,9 +77,12 @@ class SPADE(nn.Module):
         if segmap.shape[0] != x.shape[0]:
             raise ValueError(f"SPADE: segmap batch {segmap.shape[0]} differs from input batch {x.shape[0]}")
         normalized = self.param_free_norm(x)
+        segmap = segmap.to(x.dtype)
         if segmap.shape[2:] != x.shape[2:]:
-            segmap = F.interpolate(segmap.to(x.dtype), size=x.shape[2:], mode="nearest")
-        hidden = self.mlp_shared(segmap.to(x.dtype))
+            segmap = F.interpolate(segmap, size=x.shape[2:], mode="nearest")
+        # The convs follow the map's layout; give it the activations' so the output keeps theirs.
+        segmap = segmap.contiguous(memory_format=Fn.memory_format_of(x))
+        hidden = self.mlp_shared(segmap)
         return Fn.spade_modulation(normalized, self.mlp_gamma(hidden), self.mlp_beta(hidden))
 
     def extra_repr(self) -> str:

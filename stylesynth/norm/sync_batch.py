@@ -18,6 +18,10 @@ def _world_size(process_group) -> int:
     return dist.get_world_size(process_group)
 
 
+# torch 2.14 renamed all_gather_into_tensor (still there, deprecated) to all_gather_single.
+_all_gather_single = getattr(dist, "all_gather_single", None) or dist.all_gather_into_tensor
+
+
 class _SyncBatchNormFunction(torch.autograd.Function):
     """Batch norm whose statistics and input gradients are reduced over all ranks.
 
@@ -38,8 +42,9 @@ class _SyncBatchNormFunction(torch.autograd.Function):
         else:
             var = mean = torch.zeros(channels, dtype=stats_dtype, device=x.device)
         local = torch.cat([mean, var * count, mean.new_tensor([count])])
-        gathered = torch.empty(world_size, local.numel(), dtype=local.dtype, device=local.device)
-        dist.all_gather_into_tensor(gathered, local, group=process_group)
+        gathered = torch.empty(world_size * local.numel(), dtype=local.dtype, device=local.device)
+        _all_gather_single(gathered, local, group=process_group)
+        gathered = gathered.view(world_size, local.numel())
         counts = gathered[:, -1:]
         total = int(counts.sum().item())
         if total < 2:
