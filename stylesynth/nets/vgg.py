@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..io import CheckpointError, load_torch_file
+from ._weights import expect_mapping, expect_tensor
 
 __all__ = ["VGGEncoder", "VGG_LAYERS", "STYLE_LAYERS"]
 
@@ -186,17 +187,39 @@ class VGGEncoder(nn.Module):
     def extra_repr(self) -> str:
         return f"last_layer={self.last_layer!r}, padding={self.padding!r}, preprocessing={self.preprocessing!r}, ceil_mode={self.ceil_mode}"
 
+    @classmethod
+    def random(cls, seed: int = 0, last_layer: str = "relu4_1") -> VGGEncoder:
+        """A fixed, randomly initialized encoder: He-normal weights (fan-in, ReLU gain), zero biases.
+
+        Reflection padding, ceil pooling and ImageNet mean/std input. The weights depend only on
+        ``seed`` (drawn from a private generator, on the CPU); store them with a checkpoint anyway,
+        since random streams may change between torch versions. Random conv features still carry an
+        image's colour and texture statistics, which is what AdaIN transfers; they are no substitute
+        for ImageNet features in content fidelity.
+        """
+        encoder = cls(last_layer, padding="reflect", preprocessing="imagenet", ceil_mode=True)
+        generator = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            for conv in encoder.convs.values():
+                fan_in = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
+                conv.weight.copy_(torch.randn(conv.weight.shape, generator=generator) * (2.0 / fan_in) ** 0.5)
+                conv.bias.zero_()
+        return encoder
+
+    def config(self) -> dict[str, object]:
+        """The constructor arguments, JSON-serializable: ``VGGEncoder(**encoder.config())`` rebuilds the layout."""
+        return {"last_layer": self.last_layer, "padding": self.padding, "preprocessing": self.preprocessing, "ceil_mode": self.ceil_mode}
+
     # ---- loading public weight files -------------------------------------------------------
 
     def _load_convs(self, state_dict: Mapping[str, Tensor], index: Mapping[str, int], key_format: str, source: str, expected: str) -> None:
         """Copies the convs this encoder has from ``state_dict`` (keys ``key_format.format(i)``)."""
-        if not isinstance(state_dict, Mapping):
-            raise CheckpointError(f"{source}: expected a state dict (a mapping of names to tensors) in the {expected} format, got {type(state_dict).__name__}")
+        expect_mapping(state_dict, source, expected)
         loaded: dict[str, Tensor] = {}
         for name, conv in self.convs.items():
             for part, parameter in (("weight", conv.weight), ("bias", conv.bias)):
                 key = key_format.format(index[name]) + "." + part
-                loaded[f"convs.{name}.{part}"] = _expect(state_dict, key, tuple(parameter.shape), source, expected)
+                loaded[f"convs.{name}.{part}"] = expect_tensor(state_dict, key, tuple(parameter.shape), source, expected)
         self.load_state_dict(loaded, strict=False)
 
     @classmethod
@@ -244,10 +267,9 @@ class VGGEncoder(nn.Module):
         """
         expected = "vgg_normalised.pth of the AdaIN PyTorch port (keys {i}.weight / .bias of an nn.Sequential, 0.weight [3, 3, 1, 1])"
         state_dict = load_torch_file(path)
-        if not isinstance(state_dict, Mapping):
-            raise CheckpointError(f"{path}: expected a state dict in the {expected} format, got {type(state_dict).__name__}")
-        weight = _expect(state_dict, "0.weight", (3, 3, 1, 1), str(path), expected)
-        bias = _expect(state_dict, "0.bias", (3,), str(path), expected)
+        expect_mapping(state_dict, str(path), expected)
+        weight = expect_tensor(state_dict, "0.weight", (3, 3, 1, 1), str(path), expected)
+        bias = expect_tensor(state_dict, "0.bias", (3,), str(path), expected)
         encoder = cls(last_layer, padding="reflect", preprocessing="caffe", ceil_mode=True)
         encoder._load_convs(state_dict, NORMALISED_INDEX, "{}", str(path), expected)
         encoder.preprocess.load_state_dict({"weight": weight, "bias": bias})
@@ -263,15 +285,3 @@ class VGGEncoder(nn.Module):
             )
         return encoder
 
-
-def _expect(state_dict: Mapping[str, Tensor], key: str, shape: tuple[int, ...], source: str, expected: str) -> Tensor:
-    """``state_dict[key]`` as float32, or a CheckpointError naming the format and the first mismatch."""
-    if key not in state_dict:
-        found = ", ".join(list(state_dict)[:6]) + (", ..." if len(state_dict) > 6 else "")
-        raise CheckpointError(f"{source}: missing key {key!r}; expected the {expected}; the file has keys: {found or 'none'}")
-    value = state_dict[key]
-    if not isinstance(value, Tensor):
-        raise CheckpointError(f"{source}: {key!r} is a {type(value).__name__}, not a tensor; expected the {expected}")
-    if tuple(value.shape) != shape:
-        raise CheckpointError(f"{source}: {key!r} has shape {list(value.shape)}, expected {list(shape)} for the {expected}")
-    return value.detach().float()

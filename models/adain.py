@@ -1,0 +1,140 @@
+"""Training AdaIN's decoder (Huang & Belongie, 2017) as a LightningModule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torchvision.utils import make_grid, save_image
+
+from stylesynth.nets import AdaINDecoder, AdaINNetwork, VGGEncoder
+from stylesynth.norm.functional import adain, channel_stats
+
+__all__ = ["AdaINModule", "ENCODERS", "build_encoder"]
+
+#: ``encoder`` options of :class:`AdaINModule`.
+ENCODERS = ("vgg_normalised", "torchvision", "random")
+
+
+def build_encoder(encoder: str, encoder_path: str | None = None, encoder_seed: int = 0) -> VGGEncoder:
+    """The frozen VGG-19 encoder to relu4_1 named by ``encoder`` (see :class:`AdaINModule`)."""
+    if encoder == "vgg_normalised":
+        if encoder_path is None:
+            raise ValueError("encoder 'vgg_normalised' needs encoder_path, the path of vgg_normalised.pth")
+        return VGGEncoder.from_vgg_normalised(encoder_path)
+    if encoder == "torchvision":
+        return VGGEncoder.from_torchvision(encoder_path)
+    if encoder == "random":
+        return VGGEncoder.random(encoder_seed)
+    raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, got {encoder!r}")
+
+
+class AdaINModule(L.LightningModule):
+    r"""Trains the decoder of AdaIN style transfer; the VGG encoder stays fixed.
+
+    For content ``c`` and style ``s``: ``t = AdaIN(f(c), f(s))`` at relu4_1, ``g = decoder(t)``, and
+
+    .. math::
+        \mathcal{L} = w_c \,\mathrm{MSE}(f(g), t)
+          + w_s \sum_{i=1}^{4} \mathrm{MSE}(\mu(\phi_i(g)), \mu(\phi_i(s))) + \mathrm{MSE}(\sigma(\phi_i(g)), \sigma(\phi_i(s)))
+
+    with ``phi_i`` the relu1_1 ... relu4_1 activations (paper eq. 11-13). Adam, learning rate
+    ``lr / (1 + lr_decay * step)``.
+
+    Args:
+        encoder: ``"vgg_normalised"`` (the public ``vgg_normalised.pth`` at ``encoder_path``, the
+            paper's encoder), ``"torchvision"`` (ImageNet VGG-19 from ``encoder_path`` or torch's hub
+            cache) or ``"random"`` (a fixed He-initialized VGG-19 seeded by ``encoder_seed``).
+        stats: ``"biased"`` or ``"unbiased"`` variance for AdaIN and the style loss.
+        lr, lr_decay: Adam's learning rate and its inverse-time decay per step (paper: 1e-4, 5e-5).
+        content_weight, style_weight: loss weights (paper: 1 and 10 with mean-squared losses).
+        image_every_n_steps: how often a grid of content | style | output rows is saved (0: never).
+        num_grid_images: samples per grid.
+    """
+
+    def __init__(
+        self,
+        encoder: str = "vgg_normalised",
+        encoder_path: str | None = None,
+        encoder_seed: int = 0,
+        stats: str = "biased",
+        lr: float = 1e-4,
+        lr_decay: float = 5e-5,
+        content_weight: float = 1.0,
+        style_weight: float = 10.0,
+        image_every_n_steps: int = 500,
+        num_grid_images: int = 4,
+    ) -> None:
+        super().__init__()
+        for name, value in (("lr", lr), ("content_weight", content_weight), ("style_weight", style_weight)):
+            if value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value}")
+        self.save_hyperparameters()
+        self.net = AdaINNetwork(build_encoder(encoder, encoder_path, encoder_seed), AdaINDecoder(), stats=stats)
+
+    def _stats(self, features: Tensor) -> tuple[Tensor, Tensor]:
+        return channel_stats(features, self.net.eps, self.net.unbiased)
+
+    def losses(self, content: Tensor, style: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """``(content_loss, style_loss, output)`` for a batch, before weighting."""
+        encoder = self.net.encoder
+        with torch.no_grad():
+            style_features = encoder(style)
+            target = adain(encoder.encode(content), style_features[-1], eps=self.net.eps, unbiased=self.net.unbiased)
+        output = self.net.decoder(target)
+        output_features = encoder(output)
+        content_loss = F.mse_loss(output_features[-1], target)
+        style_loss = output.new_zeros(())
+        for produced, wanted in zip(output_features, style_features, strict=True):
+            produced_mean, produced_std = self._stats(produced)
+            wanted_mean, wanted_std = self._stats(wanted)
+            style_loss = style_loss + F.mse_loss(produced_mean, wanted_mean) + F.mse_loss(produced_std, wanted_std)
+        return content_loss, style_loss, output
+
+    def training_step(self, batch: tuple[Tensor, Tensor], batch_index: int) -> Tensor:
+        content, style = batch
+        content_loss, style_loss, output = self.losses(content, style)
+        loss = self.hparams.content_weight * content_loss + self.hparams.style_weight * style_loss
+        self.log_dict(
+            {"train/loss": loss, "train/content_loss": content_loss, "train/style_loss": style_loss},
+            prog_bar=True,
+            batch_size=content.shape[0],
+        )
+        every = self.hparams.image_every_n_steps
+        if every and self.global_step % every == 0:
+            self._log_grid(content, style, output)
+        return loss
+
+    @torch.no_grad()
+    def _log_grid(self, content: Tensor, style: Tensor, output: Tensor) -> None:
+        """Rows of content, style and output images: a PNG in the log folder, and the logger's image log if it has one."""
+        if not self.trainer.is_global_zero:
+            return
+        count = min(self.hparams.num_grid_images, content.shape[0])
+        images = torch.cat([content[:count], style[:count], output[:count].clamp(0, 1)]).float().cpu()
+        grid = make_grid(images, nrow=count, padding=2)
+        folder = Path(self.trainer.log_dir or self.trainer.default_root_dir) / "images"
+        folder.mkdir(parents=True, exist_ok=True)
+        save_image(grid, folder / f"step-{self.global_step:07d}.png")
+        experiment = getattr(self.logger, "experiment", None)
+        if hasattr(experiment, "add_image"):  # TensorBoard
+            experiment.add_image("train/content_style_output", grid, self.global_step)
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        optimizer = torch.optim.Adam(self.net.decoder.parameters(), lr=self.hparams.lr)
+        decay = self.hparams.lr_decay
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 / (1.0 + decay * step))
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # Plain types only, so that `stylesynth export` reads the file with weights_only=True.
+        checkpoint["stylesynth"] = {
+            "kind": "adain",
+            "config": self.net.config(),
+            "training": {key: value for key, value in self.hparams.items() if isinstance(value, (str, int, float, bool, type(None)))},
+            "global_step": int(self.global_step),
+        }

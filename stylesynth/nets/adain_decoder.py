@@ -1,0 +1,84 @@
+"""AdaIN's decoder: the mirror of VGG-19 to relu4_1 (Huang & Belongie, 2017)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..io import load_torch_file
+from ._weights import expect_mapping, expect_tensor
+
+__all__ = ["AdaINDecoder", "DECODER_INDEX"]
+
+#: The decoder's convs in execution order as (name, in_channels, out_channels, upsample_after):
+#: the encoder's convs mirrored, pools replaced by nearest x2 upsampling.
+_LAYOUT: tuple[tuple[str, int, int, bool], ...] = (
+    ("conv4_1", 512, 256, True),
+    ("conv3_4", 256, 256, False), ("conv3_3", 256, 256, False), ("conv3_2", 256, 256, False),
+    ("conv3_1", 256, 128, True),
+    ("conv2_2", 128, 128, False), ("conv2_1", 128, 64, True),
+    ("conv1_2", 64, 64, False), ("conv1_1", 64, 3, False),
+)  # fmt: skip
+
+#: conv name -> index in the AdaIN port's ``decoder.pth`` ``nn.Sequential``.
+DECODER_INDEX = {
+    "conv4_1": 1, "conv3_4": 5, "conv3_3": 8, "conv3_2": 11, "conv3_1": 14,
+    "conv2_2": 18, "conv2_1": 21, "conv1_2": 25, "conv1_1": 28,
+}  # fmt: skip
+
+
+class AdaINDecoder(nn.Module):
+    """relu4_1 features -> an RGB image, the mirror of :class:`~stylesynth.nets.VGGEncoder`.
+
+    Nine 3x3 convs with reflection padding and ReLU, nearest x2 upsampling after conv4_1, conv3_1
+    and conv2_1, and no activation after the last conv: the output is RGB nominally in [0, 1]
+    (clamp it for display). 3,505,219 parameters, the layout of the public ``decoder.pth``.
+
+    Shape:
+        ``(N, 512, h, w)`` -> ``(N, 3, 8h, 8w)``
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.convs = nn.ModuleDict(
+            {name: nn.Conv2d(in_channels, out_channels, 3, padding=1, padding_mode="reflect") for name, in_channels, out_channels, _ in _LAYOUT}
+        )
+        self._upsample_after = {name for name, *_, upsample in _LAYOUT if upsample}
+        self._last = _LAYOUT[-1][0]
+
+    def forward(self, features: Tensor) -> Tensor:
+        if features.dim() != 4 or features.shape[1] != 512:
+            raise ValueError(f"AdaINDecoder: expected relu4_1 features of shape (N, 512, h, w), got {tuple(features.shape)}")
+        x = features
+        for name, conv in self.convs.items():
+            x = conv(x)
+            if name == self._last:
+                break
+            x = F.relu(x)
+            if name in self._upsample_after:
+                x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+        return x
+
+    @classmethod
+    def from_public(cls, path: str | os.PathLike) -> AdaINDecoder:
+        """Loads the AdaIN PyTorch port's ``decoder.pth`` (legacy or zip serialization, ``weights_only``)."""
+        state_dict = load_torch_file(path)
+        decoder = cls()
+        decoder.load_public_state_dict(state_dict, source=str(path))
+        return decoder
+
+    def load_public_state_dict(self, state_dict: Mapping[str, Tensor], source: str = "state dict") -> None:
+        """Copies a ``decoder.pth``-layout state dict (keys ``{i}.weight`` / ``.bias``) into this module."""
+        expected = "decoder.pth of the AdaIN PyTorch port (keys {i}.weight / .bias of an nn.Sequential, 1.weight [256, 512, 3, 3])"
+        expect_mapping(state_dict, source, expected)
+        loaded = {
+            f"convs.{name}.{part}": expect_tensor(state_dict, f"{index}.{part}", tuple(getattr(self.convs[name], part).shape), source, expected)
+            for name, index in sorted(DECODER_INDEX.items(), key=lambda item: item[1])
+            for part in ("weight", "bias")
+        }
+        with torch.no_grad():
+            self.load_state_dict(loaded)
