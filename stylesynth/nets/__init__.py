@@ -3,3 +3,7 @@
 from .vgg import VGGEncoder
 from .adain_decoder import AdaINDecoder
 from .adain_network import AdaINNetwork
+from .spade_blocks import SPADEResBlock
+from .spade_discriminator import MultiscaleDiscriminator, PatchDiscriminator
+from .spade_generator import SPADEGenerator
+from .style_encoder import StyleEncoder
