@@ -1,0 +1,218 @@
+"""Speed of every stylesynth.norm layer against torch's native op (or the straightforward composition).
+
+    python bench/norm.py                       # CPU, writes bench/results/norm-cpu.md
+    python bench/norm.py --device cuda         # writes bench/results/norm-cuda.md
+
+Both sides are timed in the same process with torch.utils.benchmark, forward and
+forward+backward, contiguous and channels_last. The ratio is torch's time / ours: above 1 means
+ours is faster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils import benchmark
+
+import stylesynth.norm as norm
+
+SHAPES = [(8, 64, 128, 128), (8, 512, 32, 32)]
+#: Re-parametrized 3×3 convs are timed on smaller maps: the conv itself would hide the weight's cost.
+WEIGHT_SHAPES = {64: (8, 64, 32, 32), 512: (8, 512, 8, 8)}
+
+
+def _composed_adain(content: torch.Tensor, style: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
+    c_mean = content.mean((2, 3), keepdim=True)
+    c_std = (content.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+    s_mean = style.mean((2, 3), keepdim=True)
+    s_std = (style.var((2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+    return (content - c_mean) / c_std * s_std + s_mean
+
+
+def _composed_frn(x, weight, bias, tau, eps=1e-6):
+    nu2 = x.pow(2).mean((2, 3), keepdim=True)
+    y = x / (nu2 + eps).sqrt() * weight.view(1, -1, 1, 1) + bias.view(1, -1, 1, 1)
+    return torch.max(y, tau.view(1, -1, 1, 1))
+
+
+def _composed_batch_renorm(x, running_mean, running_var, weight, bias, eps=1e-5, r_max=3.0, d_max=5.0):
+    mean = x.mean((0, 2, 3), keepdim=True)
+    std = (x.var((0, 2, 3), keepdim=True, unbiased=False) + eps).sqrt()
+    running_std = (running_var.view(1, -1, 1, 1) + eps).sqrt()
+    r = (std / running_std).detach().clamp(1 / r_max, r_max)
+    d = ((mean - running_mean.view(1, -1, 1, 1)) / running_std).detach().clamp(-d_max, d_max)
+    return ((x - mean) / std * r + d) * weight.view(1, -1, 1, 1) + bias.view(1, -1, 1, 1)
+
+
+def pairs(channels: int) -> dict[str, tuple[Callable, Callable, str]]:
+    """name -> (ours(x), torch's(x), what torch's side is)."""
+    style = {}
+    bn, our_bn = nn.BatchNorm2d(channels), norm.BatchNorm(channels)
+    gn, our_gn = nn.GroupNorm(32, channels), norm.GroupNorm(channels, groups=32)
+    inorm, our_in = nn.InstanceNorm2d(channels, affine=True), norm.InstanceNorm(channels, affine=True)
+    ln, our_ln = nn.GroupNorm(1, channels), norm.LayerNorm(channels)
+    sync = norm.SyncBatchNorm(channels)
+    rms = norm.RMSNorm(channels)
+    frn = norm.FilterResponseNorm(channels)
+    renorm = norm.BatchRenorm(channels)
+    adain = norm.AdaIN()
+    cin = norm.ConditionalInstanceNorm(channels, num_styles=4)
+
+    def style_of(x):
+        key = (tuple(x.shape), x.is_contiguous())
+        if key not in style:
+            style[key] = torch.randn_like(x).mul_(2)
+        return style[key]
+
+    def our_cin(x):
+        return cin(x, torch.arange(x.shape[0], device=x.device) % 4)
+
+    def torch_cin(x):
+        s = torch.arange(x.shape[0], device=x.device) % 4
+        return F.instance_norm(x) * cin.weight[s][:, :, None, None] + cin.bias[s][:, :, None, None]
+
+    return {
+        "batch": (our_bn, bn, "nn.BatchNorm2d"),
+        "sync_batch (1 process)": (sync, bn, "nn.BatchNorm2d"),
+        "instance": (our_in, inorm, "nn.InstanceNorm2d"),
+        "group (G=32)": (our_gn, gn, "nn.GroupNorm"),
+        "layer": (our_ln, ln, "nn.GroupNorm(1, C)"),
+        "rms": (rms, lambda x: F.rms_norm(x, x.shape[1:], eps=1e-5) * rms.weight.view(1, -1, 1, 1), "F.rms_norm × γ"),
+        "filter_response": (frn, lambda x: _composed_frn(x, frn.weight, frn.bias, frn.tau), "composition"),
+        "batch_renorm": (renorm, lambda x: _composed_batch_renorm(x, renorm.running_mean, renorm.running_var, renorm.weight, renorm.bias), "composition"),
+        "adain": (lambda x: adain(x, style_of(x)), lambda x: _composed_adain(x, style_of(x)), "composition"),
+        "conditional_instance": (our_cin, torch_cin, "F.instance_norm + gather"),
+    }
+
+
+def weight_pairs(channels: int) -> dict[str, tuple[Callable, Callable, str]]:
+    """Re-parametrized 3×3 convs: ours vs torch.nn.utils.parametrizations, and folded vs plain."""
+    def conv():
+        torch.manual_seed(0)
+        return nn.Conv2d(channels, channels, 3, padding=1)
+
+    ours_wn, torch_wn = norm.weight_norm(conv()), nn.utils.parametrizations.weight_norm(conv())
+    ours_sn, torch_sn = norm.spectral_norm(conv()), nn.utils.parametrizations.spectral_norm(conv())
+    ours_ws = norm.WSConv2d(channels, channels, 3, padding=1)
+    raw = conv()
+
+    def torch_ws(x):
+        w = raw.weight
+        mean = w.mean((1, 2, 3), keepdim=True)
+        std = (w.var((1, 2, 3), keepdim=True, unbiased=False) + 1e-5).sqrt()
+        return F.conv2d(x, (w - mean) / std, raw.bias, padding=1)
+
+    folded = norm.fold(norm.spectral_norm(conv()).eval())
+    return {
+        "weight_norm conv": (ours_wn, torch_wn, "parametrizations.weight_norm"),
+        "spectral_norm conv": (ours_sn, torch_sn, "parametrizations.spectral_norm"),
+        "weight_standardization conv": (ours_ws, torch_ws, "composition"),
+        "spectral_norm folded conv": (folded, raw, "plain nn.Conv2d"),
+    }
+
+
+def _step(fn: Callable, x: torch.Tensor, backward: bool) -> Callable[[], None]:
+    if backward:
+        x = x.detach().requires_grad_()
+        grad = torch.ones_like(x)
+
+        def step():
+            fn(x).backward(grad)
+    else:
+        def step():
+            with torch.no_grad():
+                fn(x)
+    return step
+
+
+def measure_pair(ours: Callable, theirs: Callable, x: torch.Tensor, backward: bool, rounds: int) -> tuple[float, float]:
+    """Seconds per call for (ours, theirs): interleaved rounds, the fastest round of each.
+
+    Alternating the two sides and keeping each one's best round makes the ratio fair on a machine
+    that other work shares: a burst of load slows one round, not one side.
+    """
+    steps = [_step(ours, x, backward), _step(theirs, x, backward)]
+    timers = [benchmark.Timer(stmt="step()", globals={"step": step}, num_threads=torch.get_num_threads()) for step in steps]
+    for step in steps:
+        step()  # warm-up
+    number = max(1, int(0.1 / max(timers[0].timeit(1).mean, 1e-6)))
+    best = [float("inf"), float("inf")]
+    for _ in range(rounds):
+        for side, timer in enumerate(timers):
+            best[side] = min(best[side], timer.timeit(number).mean)
+    return best[0], best[1]
+
+
+def run(device: str, rounds: int, shapes: list[tuple[int, ...]], only: str | None) -> list[dict]:
+    rows = []
+    for layer_shape in shapes:
+        channels = layer_shape[1]
+        for shape, table in ((layer_shape, pairs(channels)), (WEIGHT_SHAPES[channels], weight_pairs(channels))):
+            for name, (ours, theirs, what) in table.items():
+                if only and only not in name:
+                    continue
+                for module in (ours, theirs):
+                    if isinstance(module, nn.Module):
+                        module.to(device).train()
+                for layout in ("contiguous", "channels_last"):
+                    x = torch.randn(shape, device=device)
+                    if layout == "channels_last":
+                        x = x.contiguous(memory_format=torch.channels_last)
+                    for backward in (False, True):
+                        t_ours, t_torch = measure_pair(ours, theirs, x, backward, rounds)
+                        rows.append({
+                            "shape": "x".join(map(str, shape)), "name": name, "torch": what, "layout": layout,
+                            "pass": "fwd+bwd" if backward else "fwd", "ours_ms": t_ours * 1e3, "torch_ms": t_torch * 1e3,
+                            "ratio": t_torch / t_ours,
+                        })
+                        print(f"{rows[-1]['shape']:>16} {name:28} {layout:13} {rows[-1]['pass']:7} "
+                              f"ours {t_ours * 1e3:8.2f} ms  torch {t_torch * 1e3:8.2f} ms  ratio {t_torch / t_ours:5.2f}", flush=True)
+    return rows
+
+
+def write_markdown(rows: list[dict], path: Path, device: str) -> None:
+    if device == "cuda":
+        machine = torch.cuda.get_device_name()
+    else:
+        machine = f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+    lines = [
+        f"# stylesynth.norm speed on {device.upper()}",
+        "",
+        f"Measured {datetime.date.today().isoformat()} with `python bench/norm.py{' --device cuda' if device == 'cuda' else ''}` "
+        f"(torch {torch.__version__}, {machine}, float32, training mode).",
+        "Ratio = torch's time / ours (above 1: ours is faster). Each side is timed with `torch.utils.benchmark`",
+        "in interleaved rounds in the same process; the table keeps each side's fastest round.",
+        "",
+        "| shape | layer | torch side | layout | pass | ours (ms) | torch (ms) | ratio |",
+        "|---|---|---|---|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['shape']} | {r['name']} | {r['torch']} | {r['layout']} | {r['pass']} | "
+                     f"{r['ours_ms']:.2f} | {r['torch_ms']:.2f} | {r['ratio']:.2f} |")
+    worst = min(rows, key=lambda r: r["ratio"])
+    lines += ["", f"Lowest ratio: {worst['ratio']:.2f} ({worst['name']}, {worst['shape']}, {worst['layout']}, {worst['pass']})."]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds per measurement")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--only", default=None, help="run only layers whose name contains this")
+    args = parser.parse_args()
+    rows = run(args.device, args.rounds, SHAPES, args.only)
+    out = args.out or Path(__file__).parent / "results" / f"norm-{args.device}.md"
+    write_markdown(rows, out, args.device)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
