@@ -1,1 +1,3 @@
 """The inference API: loaded once, called many times, thread-safe."""
+
+from .stylizer import Stylizer
