@@ -1,0 +1,99 @@
+"""Reading SPADE weights: the official ``latest_net_G.pth`` layout and our own, with errors that say what differs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from torch import Tensor, nn
+
+from ..io import CheckpointError
+
+#: the official release's data set settings (label_nc, don't care, instance, size)
+OFFICIAL_PRESETS: dict[str, dict[str, Any]] = {
+    "coco_stuff": {"label_nc": 182, "dont_care": True, "instance": True, "crop_size": 256, "aspect_ratio": 1.0},
+    "ade20k": {"label_nc": 150, "dont_care": True, "instance": False, "crop_size": 256, "aspect_ratio": 1.0},
+    "cityscapes": {"label_nc": 35, "dont_care": False, "instance": True, "crop_size": 512, "aspect_ratio": 2.0},
+}
+
+_PROBE = "head_0.norm_0.mlp_shared.0.weight"
+
+
+def _tensor(state_dict: Mapping[str, Any], key: str, source: str) -> Tensor:
+    value = state_dict.get(key)
+    if not isinstance(value, Tensor):
+        raise CheckpointError(
+            f"{source}: not a SPADE generator state dict: key {key!r} is missing (expected the official "
+            "latest_net_G.pth layout: fc, head_0, G_middle_0, G_middle_1, up_0 … up_3, conv_img)"
+        )
+    return value
+
+
+def generator_config_from_state_dict(state_dict: Mapping[str, Any], settings: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """:class:`SPADEGenerator` arguments read off an official generator's weights (plus ``settings`` for the size).
+
+    Width (``conv_img``), input channels and SPADE hidden width/kernel (``mlp_shared``), VAE and
+    z size (a linear ``fc``), inner norm (running statistics present: batch norm) and spectral norm
+    (``weight_orig``) come from the weights; ``crop_size``, ``aspect_ratio`` and
+    ``num_upsampling_layers`` from ``settings`` (default 256, 1, ``normal``; ``up_4`` means ``most``).
+    """
+    probe = _tensor(state_dict, _PROBE, source)
+    fc = _tensor(state_dict, "fc.weight", source)
+    conv_img = _tensor(state_dict, "conv_img.weight", source)
+    most = any(key.startswith("up_4.") for key in state_dict)
+    ngf = conv_img.shape[1] * (2 if most else 1)
+    use_vae = fc.dim() == 2
+    mode = settings.get("num_upsampling_layers") or ("most" if most else "normal")
+    if most and mode != "most":
+        raise CheckpointError(f"{source}: the weights have an up_4 block (num_upsampling_layers='most'), not {mode!r}")
+    config = {
+        "semantic_nc": int(probe.shape[1]),
+        "ngf": int(ngf),
+        "num_upsampling_layers": mode,
+        "crop_size": int(settings.get("crop_size", 256)),
+        "aspect_ratio": float(settings.get("aspect_ratio", 1.0)),
+        "use_vae": use_vae,
+        "z_dim": int(fc.shape[1]) if use_vae else 256,
+        # eval-mode batch norm and sync batch norm are the same function; "batch" needs no process group
+        "norm": "batch" if "head_0.norm_0.param_free_norm.running_mean" in state_dict else "instance",
+        "spectral": "head_0.conv_0.weight_orig" in state_dict,
+        "kernel_size": int(probe.shape[2]),
+        "hidden_channels": int(probe.shape[0]),
+    }
+    if use_vae:
+        from ..nets.spade_generator import latent_size
+
+        height, width = latent_size(config["crop_size"], config["aspect_ratio"], mode)
+        if fc.shape[0] != 16 * ngf * height * width:
+            raise CheckpointError(
+                f"{source}: the VAE generator's fc has {fc.shape[0]} outputs, which does not fit crop_size="
+                f"{config['crop_size']}, aspect_ratio={config['aspect_ratio']} ({16 * ngf} × {height} × {width}); "
+                "give the crop_size and aspect_ratio it was trained with"
+            )
+    return config
+
+
+def load_module_state(module: nn.Module, state_dict: Mapping[str, Tensor], prefix: str, source: str) -> None:
+    """Loads ``state_dict[prefix + key]`` into ``module`` strictly; missing, unexpected or misshapen keys are one clear error."""
+    selected = {key[len(prefix) :]: value for key, value in state_dict.items() if key.startswith(prefix)}
+    expected = module.state_dict()
+    missing = [key for key in expected if key not in selected]
+    unexpected = [key for key in selected if key not in expected]
+    misshapen = [
+        f"{key} {tuple(selected[key].shape)} (expected {tuple(value.shape)})"
+        for key, value in expected.items()
+        if key in selected and tuple(selected[key].shape) != tuple(value.shape)
+    ]
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} missing keys (e.g. {', '.join(prefix + key for key in missing[:3])})")
+    if unexpected:
+        problems.append(f"{len(unexpected)} unexpected keys (e.g. {', '.join(prefix + key for key in unexpected[:3])})")
+    if misshapen:
+        problems.append(f"{len(misshapen)} tensors of another shape (e.g. {'; '.join(misshapen[:2])})")
+    if problems:
+        raise CheckpointError(
+            f"{source}: the weights do not fit a {type(module).__name__} with the given settings: " + ", ".join(problems)
+            + "; a different class count, don't-care or instance setting, width or size was used in training"
+        )
+    module.load_state_dict(selected, strict=True)
