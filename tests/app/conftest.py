@@ -1,0 +1,123 @@
+"""The app under test: tiny random checkpoints written through the library's own save/export
+functions, and the app launched on 127.0.0.1 with them (once per session).
+
+The checkpoints are untrained: the tests check that the app wires inputs to the models and back
+(sizes, messages, concurrency), not what the pictures look like.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # app.py lives at the repository root, beside the package
+    sys.path.insert(0, str(ROOT))
+
+import app  # noqa: E402
+from stylesynth.data.scenes import SCENE_CLASSES  # noqa: E402
+from stylesynth.inference.spade_export import export_lightning as export_spade  # noqa: E402
+from stylesynth.io import save_pretrained  # noqa: E402
+from stylesynth.nets import AdaINDecoder, AdaINNetwork, VGGEncoder  # noqa: E402
+from stylesynth.nets.spade_generator import SPADEGenerator  # noqa: E402
+from stylesynth.nets.style_encoder import StyleEncoder  # noqa: E402
+
+#: the upload limit of the test app: small, so that "too large" costs little to test
+TEST_MAX_PIXELS = 300 * 300
+#: generous bound for one request on a busy 2-core machine
+REQUEST_TIMEOUT = 120
+
+
+def write_adain_checkpoint(folder: Path) -> Path:
+    """A random AdaIN network saved as an inference checkpoint folder.
+
+    The decoder gets He-initialized weights and a last layer scaled to mid-grey: with torch's
+    default initialization its output is one flat colour whatever the input, and tests could not
+    tell one style from another.
+    """
+    torch.manual_seed(0)
+    network = AdaINNetwork(VGGEncoder.random(0), AdaINDecoder())
+    convolutions = [module for module in network.decoder.modules() if isinstance(module, torch.nn.Conv2d)]
+    with torch.no_grad():
+        for convolution in convolutions:
+            torch.nn.init.kaiming_normal_(convolution.weight, nonlinearity="relu")
+            convolution.bias.zero_()
+        convolutions[-1].weight.mul_(0.05)
+        convolutions[-1].bias.fill_(0.5)
+    return save_pretrained(folder, network.state_dict(), network.config())
+
+
+def write_spade_checkpoint(folder: Path) -> Path:
+    """A small random SPADE generator with a VAE style encoder, exported as a training run would be."""
+    torch.manual_seed(0)
+    label_nc = len(SCENE_CLASSES)
+    generator_config = {
+        "semantic_nc": label_nc, "ngf": 4, "num_upsampling_layers": "normal", "crop_size": 32, "aspect_ratio": 1.0,
+        "use_vae": True, "z_dim": 8, "norm": "batch", "spectral": True, "kernel_size": 3, "hidden_channels": 8,
+    }
+    encoder_config = {"ndf": 4, "z_dim": 8, "image_size": 16}
+    generator, encoder = SPADEGenerator(**generator_config), StyleEncoder(**encoder_config)
+    state = {f"generator.{key}": value for key, value in generator.state_dict().items()}
+    state.update({f"encoder.{key}": value for key, value in encoder.state_dict().items()})
+    config = {
+        "generator": generator_config, "encoder": encoder_config, "label_nc": label_nc,
+        "dont_care": False, "instance": False, **SCENE_CLASSES.to_config(),
+    }
+    return export_spade(state, {"kind": "spade", "config": config, "iteration": 0}, folder)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def checkpoint_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A ``checkpoints/``-like folder with one tiny checkpoint of each kind and a folder that is not one."""
+    root = tmp_path_factory.mktemp("checkpoints")
+    write_adain_checkpoint(root / "adain-tiny")
+    write_spade_checkpoint(root / "spade-tiny")
+    (root / "notes").mkdir()
+    return root
+
+
+@pytest.fixture(scope="session")
+def served_app(checkpoint_root: Path) -> Iterator[str]:
+    """The app on the tiny checkpoints, served on 127.0.0.1; yields its URL."""
+    catalog = app.Catalog.build(checkpoint_root)
+    demo = app.build_app(app.AppConfig(catalog=catalog, max_input_pixels=TEST_MAX_PIXELS, default_output_side=64))
+    _, url, _ = app.launch(demo, host="127.0.0.1", port=free_port(), block=False, quiet=True)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(served_app: str, tmp_path_factory: pytest.TempPathFactory):
+    """A gradio_client connected to the served app; results download into a temporary folder."""
+    from gradio_client import Client
+
+    return Client(served_app, verbose=False, download_files=str(tmp_path_factory.mktemp("downloads")))
+
+
+def solid_image(path: Path, size: tuple[int, int], colour: tuple[int, int, int] | int = (200, 120, 40), mode: str = "RGB") -> Path:
+    """Writes a one-colour image and returns its path."""
+    Image.new(mode, size, colour).save(path)
+    return path
+
+
+def noise_image(path: Path, size: tuple[int, int], seed: int = 0) -> Path:
+    """Writes an RGB image of seeded noise and returns its path."""
+    generator = torch.Generator().manual_seed(seed)
+    pixels = torch.randint(0, 256, (size[1], size[0], 3), generator=generator, dtype=torch.uint8)
+    Image.fromarray(pixels.numpy()).save(path)
+    return path
