@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import struct
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,7 @@ def load_torch_file(path: str | os.PathLike) -> Any:
         raise CheckpointError(f"weights file not found: {source}")
     try:
         return torch.load(source, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as error:
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, struct.error) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise CheckpointError(
             f"{source}: not a readable torch weights file ({message}); expected a state dict saved with torch.save"
