@@ -61,6 +61,9 @@ class SPADEModule(LightningModule):
         decay_end: iteration where they reach 0; ``None``: the end of training
             (``trainer.max_steps // 2``, or the estimated number of batches).
         image_log_every: iterations between logged grids of label map / real / generated.
+        regenerate_for_discriminator: the discriminator step generates its fakes again with the
+            just-updated generator (the official code); ``False`` reuses the generator step's fakes,
+            saving a generator forward pass per batch.
     """
 
     def __init__(
@@ -97,6 +100,7 @@ class SPADEModule(LightningModule):
         decay_start: int | None = None,
         decay_end: int | None = None,
         image_log_every: int = 500,
+        regenerate_for_discriminator: bool = True,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -206,9 +210,10 @@ class SPADEModule(LightningModule):
             losses["l1"] = h.lambda_l1 * torch.nn.functional.l1_loss(fake, real)
         return losses, fake
 
-    def discriminator_losses(self, semantics: Tensor, real: Tensor) -> dict[str, Tensor]:
-        with torch.no_grad():
-            fake, _, _ = self.generate(semantics, real)
+    def discriminator_losses(self, semantics: Tensor, real: Tensor, fake: Tensor | None = None) -> dict[str, Tensor]:
+        if fake is None:
+            with torch.no_grad():
+                fake, _, _ = self.generate(semantics, real)
         fake_features, real_features = self.discriminator.discriminate(semantics, fake.detach(), real)
         return {
             "fake": hinge_discriminator_loss(fake_features, real=False),
@@ -227,7 +232,8 @@ class SPADEModule(LightningModule):
         self.untoggle_optimizer(optimizer_g)
 
         self.toggle_optimizer(optimizer_d)
-        d_losses = self.discriminator_losses(semantics, real)
+        reused = None if self.hparams.regenerate_for_discriminator else fake.detach()
+        d_losses = self.discriminator_losses(semantics, real, reused)
         optimizer_d.zero_grad(set_to_none=True)
         self.manual_backward(sum(d_losses.values()))
         optimizer_d.step()

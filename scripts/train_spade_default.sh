@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN_DIR=${RUN_DIR:-$HOME/stylesynth-runs/spade-default}
-MAX_STEPS=${MAX_STEPS:-6000}
+MAX_STEPS=${MAX_STEPS:-3000}
 PYTHON=${PYTHON:-python}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 mkdir -p "$RUN_DIR"
