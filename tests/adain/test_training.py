@@ -1,0 +1,114 @@
+"""Training: the tiny config for a few steps, then `stylesynth export`, then Stylizer loads the result."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+pytest.importorskip("lightning")
+
+from models.adain import AdaINModule  # noqa: E402
+from models.adain_data import AdaINDataModule  # noqa: E402
+from stylesynth.cli import main as cli_main  # noqa: E402
+from stylesynth.inference import Stylizer  # noqa: E402
+from stylesynth.io import read_lightning_checkpoint  # noqa: E402
+from stylesynth.norm.functional import adain, channel_stats  # noqa: E402
+
+from .conftest import random_image  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def folders(tmp_path: Path) -> tuple[Path, Path]:
+    content, style = tmp_path / "data" / "content", tmp_path / "data" / "style" / "nested"
+    content.mkdir(parents=True)
+    style.mkdir(parents=True)
+    for seed in range(3):
+        random_image(48 + 8 * seed, 40, seed=seed).save(content / f"c{seed}.png")
+        random_image(40, 56, seed=10 + seed).save(style / f"s{seed}.jpg")
+    return content, tmp_path / "data" / "style"
+
+
+def test_tiny_config_trains_exports_and_loads(folders, tmp_path, capsys):
+    import train
+
+    content, style = folders
+    train.main([
+        "fit", "--config", str(REPO / "configs" / "adain-tiny.yaml"),
+        "--data.init_args.content_dir", str(content), "--data.init_args.style_dir", str(style),
+        "--data.init_args.resize", "40", "--data.init_args.crop", "32", "--data.init_args.batch_size", "2",
+        "--model.init_args.image_every_n_steps", "1",
+        "--trainer.max_steps", "2", "--trainer.default_root_dir", str(tmp_path / "run"),
+        "--trainer.enable_progress_bar", "false",
+    ])  # fmt: skip
+    checkpoints = sorted((tmp_path / "run").rglob("*.ckpt"))
+    assert checkpoints, "training wrote no checkpoint"
+    assert sorted((tmp_path / "run").rglob("images/step-*.png")), "no image grid was saved"
+    state_dict, info = read_lightning_checkpoint(checkpoints[-1])  # weights_only=True inside
+    assert info["kind"] == "adain" and info["global_step"] == 2
+
+    out = tmp_path / "exported"
+    assert cli_main(["export", str(checkpoints[-1]), str(out)]) == 0
+    assert {p.name for p in out.iterdir()} == {"model.safetensors", "config.json", "README.md"}
+    stylizer = Stylizer.from_pretrained(out, device="cpu")
+    trained = {k[len("net.decoder."):]: v for k, v in state_dict.items() if k.startswith("net.decoder.")}
+    for key, value in stylizer.network.decoder.state_dict().items():
+        torch.testing.assert_close(value, trained[key])
+    assert stylizer.stylize(torch.rand(3, 33, 45), torch.rand(3, 32, 32)).shape == (3, 33, 45)
+
+
+def test_losses_follow_the_paper():
+    module = AdaINModule(encoder="random")
+    content, style = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    content_loss, style_loss, output = module.losses(content, style)
+    encoder = module.net.encoder
+    with torch.no_grad():
+        target = adain(encoder.encode(content), encoder.encode(style))
+        produced, wanted = encoder(module.net.decoder(target)), encoder(style)
+    assert math.isclose(content_loss.item(), torch.mean((produced[-1] - target) ** 2).item(), rel_tol=1e-5)
+    expected_style = sum(
+        torch.mean((channel_stats(p)[0] - channel_stats(w)[0]) ** 2) + torch.mean((channel_stats(p)[1] - channel_stats(w)[1]) ** 2)
+        for p, w in zip(produced, wanted, strict=True)
+    )
+    assert math.isclose(style_loss.item(), expected_style.item(), rel_tol=1e-5)
+    assert output.shape == content.shape
+
+
+def test_only_the_decoder_trains_with_decaying_learning_rate():
+    module = AdaINModule(encoder="random", lr=1e-4, lr_decay=5e-5)
+    configured = module.configure_optimizers()
+    optimizer, schedule = configured["optimizer"], configured["lr_scheduler"]["scheduler"]
+    trained = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    assert trained == {id(p) for p in module.net.decoder.parameters()}
+    assert sum(p.numel() for p in module.net.decoder.parameters()) == 3_505_219
+    for _ in range(1000):
+        optimizer.step()
+        schedule.step()
+    assert math.isclose(optimizer.param_groups[0]["lr"], 1e-4 / (1 + 5e-5 * 1000), rel_tol=1e-9)
+
+
+def test_data_module_pairs_random_crops_from_nested_folders(folders):
+    content, style = folders
+    data = AdaINDataModule(str(content), str(style), batch_size=2, resize=40, crop=32, num_workers=0)
+    batch_content, batch_style = next(iter(data.train_dataloader()))
+    assert batch_content.shape == batch_style.shape == (2, 3, 32, 32)
+    assert batch_content.dtype == torch.float32 and 0 <= batch_content.min() and batch_content.max() <= 1
+
+
+def test_data_module_errors_name_the_problem(folders, tmp_path):
+    content, style = folders
+    with pytest.raises(ValueError, match="crop size 64 must not exceed the resize size 40"):
+        AdaINDataModule(str(content), str(style), resize=40, crop=64)
+    (tmp_path / "empty").mkdir()
+    data = AdaINDataModule(str(content), str(tmp_path / "empty"), resize=40, crop=32)
+    with pytest.raises(ValueError, match="no images in"):
+        data.setup("fit")
+
+
+def test_vgg_normalised_encoder_needs_a_path():
+    with pytest.raises(ValueError, match="needs encoder_path"):
+        AdaINModule(encoder="vgg_normalised")
