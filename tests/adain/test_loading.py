@@ -115,3 +115,11 @@ def test_unknown_source_lists_what_is_accepted(tmp_path):
 def test_bad_stats_name_is_rejected(checkpoint_dir):
     with pytest.raises(ValueError, match="biased, unbiased"):
         Stylizer.from_pretrained(checkpoint_dir, stats="population")
+
+
+def test_unusable_device_is_a_clear_error(network):
+    with pytest.raises(ValueError, match="device"):
+        Stylizer(network, device="tpu-of-dreams")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            Stylizer(network, device="cuda")
