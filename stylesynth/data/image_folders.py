@@ -64,8 +64,9 @@ class ImageFolder(Dataset[Tensor]):
 class RandomPairs(IterableDataset[tuple[Tensor, Tensor]]):
     """An endless stream of ``(content, style)`` pairs, each image drawn uniformly at random.
 
-    Every DataLoader worker draws from its own stream, seeded from the worker's seed (which the
-    DataLoader derives from the main process's torch seed), so workers never repeat each other.
+    Every DataLoader worker, and every rank of a distributed run, draws from its own stream: the
+    seed mixes the worker's seed (which the DataLoader derives from the main process's torch seed)
+    with the distributed rank, so neither workers nor ranks repeat each other's pairs or crops.
     """
 
     def __init__(self, content: ImageFolder, style: ImageFolder) -> None:
@@ -75,7 +76,12 @@ class RandomPairs(IterableDataset[tuple[Tensor, Tensor]]):
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
         worker = get_worker_info()
         seed = worker.seed if worker is not None else int(torch.randint(0, 2**62, ()).item())
-        chooser = random.Random(seed)
+        distributed = torch.distributed.is_available() and torch.distributed.is_initialized()
+        rank = torch.distributed.get_rank() if distributed else 0
+        chooser = random.Random(f"{seed}-{rank}")
+        if worker is not None and rank:
+            # Random crops draw from torch's RNG, seeded per worker but not per rank: mix the rank in.
+            torch.manual_seed(chooser.randrange(2**62))
         while True:
             yield (
                 self.content[chooser.randrange(len(self.content))],
