@@ -477,8 +477,8 @@ def build_app(config: AppConfig) -> gr.Blocks:
                     f'<span style="color:{colour}">■</span> {name} for style {index + 1}'
                     for index, (colour, name) in enumerate(zip(STYLE_COLOURS, STYLE_COLOUR_NAMES))
                 )
-                + ". Unpainted areas take style 1 (with a single style image they keep the content). "
-                "Without a mask the styles are mixed by their weights."
+                + "; unpainted areas take style 1. With a single style image, paint where it goes (in any colour): "
+                "the rest keeps the content. Without a mask the styles are mixed by their weights."
             )
             with gr.Row():
                 with gr.Column():
@@ -508,7 +508,7 @@ def build_app(config: AppConfig) -> gr.Blocks:
                     preserve = gr.Checkbox(value=False, label="Preserve the content's colours")
                     size = gr.Slider(
                         32, config.max_output_side, value=config.default_output_side, step=16,
-                        label="Output size (shorter side, pixels)",
+                        label="Output size (shorter side, pixels)", elem_id="output-size",
                     )
                     adain_choice = gr.Dropdown(choices=list(catalog.adain), value=catalog.default_adain, label="AdaIN checkpoint")
                     stylize_button = gr.Button("Stylize", variant="primary", elem_id="stylize-button")

@@ -142,29 +142,25 @@ def style_masks(
 ) -> list[Image.Image] | None:
     """The masks for :meth:`Stylizer.stylize` from a mask painted on the content, or None if nothing is painted.
 
-    Colour ``k`` of ``colours`` paints style ``k``. With two or more styles, unpainted pixels take
-    the first style; with one style, the style goes where painted and the rest keeps the content.
-    Returns one greyscale mask of ``size`` per style. Painting with the colour of a style that is not
-    given is a ``ValueError`` naming the colour.
+    With one style, the style goes where painted (in any colour) and the rest keeps the content.
+    With two or more, colour ``k`` of ``colours`` paints style ``k`` and unpainted pixels take the
+    first style; painting with the colour of a style that is not given is a ``ValueError`` naming
+    the colour. Returns one greyscale mask of ``size`` per style.
     """
     indices = stroke_indices(layers, size, colours)
     painted = indices >= 0
     if not bool(painted.any()):
         return None
-    used = sorted(int(value) for value in torch.unique(indices[painted]))
     if style_count == 1:
-        used = [value for value in used if value != 0]
-    unknown = [value for value in used if value >= style_count]
+        return [_mask_image(painted)]
+    unknown = [int(value) for value in torch.unique(indices[painted]) if int(value) >= style_count]
     if unknown:
         named = ", ".join(f"{colour_names[value]} (style {value + 1})" for value in unknown)
         raise ValueError(
-            f"The mask is painted in {named}, but {style_count} style image(s) are given; add a style image "
+            f"The mask is painted in {named}, but {style_count} style images are given; add a style image "
             f"for each colour you paint with, or erase those strokes"
         )
-    if style_count == 1:
-        selections = [painted]
-    else:
-        selections = [(indices == 0) | ~painted] + [indices == index for index in range(1, style_count)]
+    selections = [(indices == 0) | ~painted] + [indices == index for index in range(1, style_count)]
     return [_mask_image(selection) for selection in selections]
 
 

@@ -135,7 +135,7 @@ def test_stylize_rejects_a_mask_colour_without_its_style_image(client, tmp_path:
     content = noise_image(tmp_path / "content.png", (32, 32))
     style_a, style_b = noise_image(tmp_path / "a.png", (32, 32), 1), noise_image(tmp_path / "b.png", (32, 32), 2)
     strokes = paint(tmp_path / "mask.png", (32, 32), (0, 0, 8, 8), GREEN)
-    with pytest.raises(AppError, match=r"painted in green \(style 3\), but 2 style image\(s\) are given"):
+    with pytest.raises(AppError, match=r"painted in green \(style 3\), but 2 style images are given"):
         stylize(client, editor(content, strokes), gallery(style_a, style_b))
 
 
