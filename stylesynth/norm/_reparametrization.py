@@ -37,7 +37,10 @@ class WeightReparametrization:
             raise ValueError(f"{type(self).__name__}: {type(module).__name__} has no parameter {self.name!r}")
         self.store(module, module._parameters.pop(self.name))
         self.handle = module.register_forward_pre_hook(self)
-        setattr(module, self.name, self.compute_weight(module, update=False))
+        # Detached until the first forward recomputes it: a non-leaf tensor here would make the
+        # module impossible to deepcopy or pickle (ddp_spawn, multiprocessing).
+        with torch.no_grad():
+            setattr(module, self.name, self.compute_weight(module, update=False))
         return module
 
     def __call__(self, module: nn.Module, inputs) -> None:
