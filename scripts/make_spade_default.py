@@ -65,6 +65,8 @@ def main() -> None:
     parser.add_argument("checkpoint", type=Path)
     parser.add_argument("--metrics", type=Path, nargs="*", default=[])
     parser.add_argument("--out", type=Path, default=ROOT / "checkpoints" / "spade-default")
+    parser.add_argument("--resumed-at", default="625 and 1000", help="iterations where the run was resumed (for the card)")
+    parser.add_argument("--hours", default="1.1", help="wall-clock length of the run (for the card)")
     args = parser.parse_args()
     torch.set_num_threads(1)
 
@@ -94,8 +96,10 @@ def main() -> None:
 Trained by this project's own code (`scripts/train_spade_default.sh`: `python train.py fit --config
 configs/spade-tiny.yaml`) on procedural landscapes from `stylesynth.data.scenes` (scene seeds
 0 … 99,999, 64x64, made on the fly): no public segmentation data set can be fetched offline. One CPU
-thread of a shared 2-core machine, batch 4, {iterations} iterations (about 1.5 hours), resumed once from
-its own checkpoint at iteration 625. Learning rates constant for the first half, then linear decay to 0.
+thread of a shared 2-core machine, batch 4, {iterations} iterations (about {args.hours} hours). The run was
+resumed from its own checkpoints at iterations {args.resumed_at}, each time with a longer `max_steps` as the
+shared machine turned out faster than feared (before any decay had begun, so the schedule is the
+plain one for the final length): learning rates constant for the first half, then a linear decay to 0.
 
 Departures from the paper, for a CPU budget: ngf 16 (paper 64), 64x64 output (256), SPADE hidden width 16
 (128), z_dim 64 (256), discriminator ndf 16 (64); **no VGG perceptual loss** (no ImageNet VGG-19 exists

@@ -96,3 +96,20 @@ def test_training_config_files_parse() -> None:
         assert config["model"]["class_path"] == "models.spade.SPADEModule"
         init = config["model"]["init_args"]
         assert set(init) <= set(SPADEModule.__init__.__code__.co_varnames)
+
+
+def test_tiny_config_trains_through_train_py_then_exports_and_loads(tmp_path: Path, monkeypatch) -> None:
+    import train
+
+    monkeypatch.chdir(Path(__file__).parents[2])
+    cli = train.main([
+        "fit", "--config", "configs/spade-tiny.yaml", "--trainer.max_steps", "4", "--trainer.default_root_dir", str(tmp_path),
+        "--trainer.enable_progress_bar", "false", "--trainer.enable_model_summary", "false",
+    ])
+    checkpoint = tmp_path / "tiny.ckpt"
+    cli.trainer.save_checkpoint(checkpoint)
+    assert cli_main(["export", str(checkpoint), str(tmp_path / "exported")]) == 0
+    synthesizer = Synthesizer.from_pretrained(tmp_path / "exported")
+    assert synthesizer.classes.names == ("sky", "cloud", "mountain", "water", "sand", "grass", "tree")
+    assert synthesizer.output_size == (64, 64) and synthesizer.has_style_encoder
+    assert synthesizer.synthesize(torch.zeros(20, 30, dtype=torch.long), seed=1).size == (30, 20)
