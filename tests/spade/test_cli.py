@@ -27,10 +27,12 @@ def test_synthesize_writes_one_image_per_label_map_deterministically(tiny_checkp
     out = tmp_path / "out"
     assert main(["synthesize", *map(str, maps), "-c", str(tiny_checkpoint), "--seed", "3", "-o", str(out), "-q"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["map0.png", "map1.png"]
-    assert Image.open(out / "map0.png").size == (24, 24)
+    with Image.open(out / "map0.png") as written:
+        assert written.size == (24, 24)
     single = tmp_path / "single.png"
     assert main(["synthesize", str(maps[1]), "-c", str(tiny_checkpoint), "--seed", "4", "-o", str(single), "-q"]) == 0
-    assert np.array_equal(np.asarray(Image.open(single)), np.asarray(Image.open(out / "map1.png")))  # seed 3 + index 1
+    with Image.open(single) as first, Image.open(out / "map1.png") as second:
+        assert np.array_equal(np.asarray(first), np.asarray(second))  # seed 3 + index 1
 
 
 def test_a_bad_label_map_is_one_line_and_nothing_is_written(tiny_checkpoint, tmp_path, capsys) -> None:

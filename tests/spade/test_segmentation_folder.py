@@ -36,7 +36,7 @@ def test_folder_pairs_by_name_and_crops(folder: Path) -> None:
 def test_resizing_keeps_labels_aligned_with_images(folder: Path) -> None:
     sample = SegmentationFolder(folder, crop_size=24, flip=False)[0]
     image = Image.open(folder / "labels" / "scene_000000.png")
-    assert torch.equal(sample["label"], torch.from_numpy(np.asarray(image)).long())
+    assert torch.equal(sample["label"], torch.from_numpy(np.array(image)).long())
 
 
 def test_rgb_colour_coded_labels_are_decoded_with_the_class_list(folder: Path) -> None:

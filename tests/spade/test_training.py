@@ -64,6 +64,8 @@ def test_linear_decay_holds_then_falls_to_zero() -> None:
     rates = []
     for _ in range(10):
         rates.append(optimizers[1].param_groups[0]["lr"])
+        for optimizer in optimizers:
+            optimizer.step()  # no gradients: nothing changes, but the scheduler expects the call first
         for scheduler in schedulers:
             scheduler.step()
     assert rates[:5] == [4e-4] * 5
