@@ -311,6 +311,13 @@ class SPADEModule(LightningModule):
                 f"SPADEModule: the data has {len(classes)} classes ({', '.join(classes.names[:8])}…) but the model was "
                 f"built with label_nc={self.hparams.label_nc}; set model.label_nc to {len(classes)}"
             )
+        for flag in ("dont_care", "instance"):
+            data_flag = getattr(datamodule, flag, None)
+            if data_flag is not None and bool(data_flag) != bool(self.hparams[flag]):
+                raise ValueError(
+                    f"SPADEModule: data.{flag} is {bool(data_flag)} but model.{flag} is {bool(self.hparams[flag])}; "
+                    f"set both to the same value"
+                )
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["stylesynth"] = {"kind": "spade", "config": self.export_config(), "iteration": self.iteration}

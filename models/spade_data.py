@@ -26,6 +26,8 @@ class SceneDataModule(LightningDataModule):
         super().__init__()
         self.save_hyperparameters()
         self.classes: ClassList = SceneDataset.classes
+        self.dont_care = False
+        self.instance = False
         self.train_set: Dataset | None = None
 
     def setup(self, stage: str | None = None) -> None:
@@ -54,6 +56,8 @@ class SegmentationDataModule(LightningDataModule):
         load_size: resize the short side to this before a random crop (``None``: resize to the crop size).
         flip: random horizontal flips.
         instance: load instance maps (COCO-Stuff, Cityscapes, or ``instances/``).
+        dont_care: accept label 255 as don't care; default: the preset's (ADE20K and COCO-Stuff yes,
+            Cityscapes and ``folder`` no). The model's ``dont_care`` must agree.
         batch_size, num_workers: the loader.
     """
 
@@ -68,6 +72,7 @@ class SegmentationDataModule(LightningDataModule):
         load_size: int | None = None,
         flip: bool = True,
         instance: bool = False,
+        dont_care: bool | None = None,
         batch_size: int = 1,
         num_workers: int = 4,
     ) -> None:
@@ -76,13 +81,16 @@ class SegmentationDataModule(LightningDataModule):
             raise ValueError(f"SegmentationDataModule: preset must be one of {', '.join(PRESETS)}, got {preset!r}")
         self.save_hyperparameters()
         self.train_set: SegmentationFolder | None = None
-        self.classes: ClassList = self._dataset().classes
+        dataset = self._dataset()
+        self.classes: ClassList = dataset.classes
+        self.dont_care: bool = dataset.dont_care
+        self.instance: bool = instance
 
     def _dataset(self) -> SegmentationFolder:
         h = self.hparams
         return SegmentationFolder(
             h.root, preset=h.preset, classes=h.classes, split=h.split, crop_size=h.crop_size, aspect_ratio=h.aspect_ratio,
-            load_size=h.load_size, flip=h.flip, instance=h.instance,
+            load_size=h.load_size, flip=h.flip, instance=h.instance, dont_care=h.dont_care,
         )
 
     def setup(self, stage: str | None = None) -> None:

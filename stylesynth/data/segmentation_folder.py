@@ -109,7 +109,8 @@ class SegmentationFolder(torch.utils.data.Dataset):
             straight to the crop size.
         flip: random horizontal flips.
         instance: load the instance maps.
-        dont_care: accept label 255 as don't care; default: the preset's setting (``folder``: True).
+        dont_care: accept label 255 as don't care (it becomes id ``label_nc``); default: the preset's
+            setting (``folder``: False, so a 255 is an error naming the file).
 
     Each sample is ``{"image": (3, h, w) in [-1, 1], "label": (h, w) int64, "path": str}`` plus
     ``"instance"`` ``(h, w)`` int64 with ``instance=True``.
@@ -146,8 +147,6 @@ class SegmentationFolder(torch.utils.data.Dataset):
             raise ValueError(f"{class_file}: the {preset} preset has {layout.label_nc} classes, the class list {len(self.classes)}")
         self.label_nc = len(self.classes)
         self.dont_care = layout.dont_care if dont_care is None else dont_care
-        if preset == "folder" and dont_care is None:
-            self.dont_care = False
         self.height, self.width = round(crop_size / aspect_ratio), crop_size
         self.load_size = load_size
         self.flip = flip

@@ -115,3 +115,12 @@ def test_tiny_config_trains_through_train_py_then_exports_and_loads(tmp_path: Pa
     assert synthesizer.classes.names == ("sky", "cloud", "mountain", "water", "sand", "grass", "tree")
     assert synthesizer.output_size == (64, 64) and synthesizer.has_style_encoder
     assert synthesizer.synthesize(torch.zeros(20, 30, dtype=torch.long), seed=1).size == (30, 20)
+
+
+def test_the_model_refuses_data_with_another_dont_care_setting(tmp_path: Path) -> None:
+    folder = write_scene_folder(tmp_path / "data", 2, 32)
+    data = SegmentationDataModule(str(folder), crop_size=32, batch_size=2, num_workers=0, dont_care=True)
+    module = SPADEModule(**tiny_module_arguments())
+    trainer = lightning.Trainer(max_steps=2, accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False)
+    with pytest.raises(ValueError, match="data.dont_care is True but model.dont_care is False"):
+        trainer.fit(module, data)
