@@ -179,8 +179,13 @@ class Synthesizer:
         load_module_state(generator, state_dict, "", str(path))
         encoder = None
         if encoder_path is not None:
+            if not config["use_vae"]:
+                raise CheckpointError(f"{path}: this generator was trained without the VAE; it takes no style encoder")
             encoder_state = load_torch_file(encoder_path)
-            encoder = StyleEncoder(z_dim=config["z_dim"], ndf=encoder_state.get("layer1.0.weight_orig", torch.empty(64)).shape[0])
+            first = encoder_state.get("layer1.0.weight_orig") if isinstance(encoder_state, dict) else None
+            if not isinstance(first, Tensor):
+                raise CheckpointError(f"{encoder_path}: not an official SPADE encoder (latest_net_E.pth): no layer1.0.weight_orig")
+            encoder = StyleEncoder(ndf=first.shape[0], z_dim=config["z_dim"])
             load_module_state(encoder, encoder_state, "", str(encoder_path))
         return cls(generator, class_list, dont_care, instance, encoder, device, batch_size)
 

@@ -141,3 +141,20 @@ def test_official_generator_file_loads_with_settings_read_off_the_weights(tmp_pa
     torch.save({"features.0.weight": torch.zeros(1)}, tmp_path / "vgg.pth")
     with pytest.raises(CheckpointError, match="not a SPADE generator state dict"):
         Synthesizer.from_pretrained(tmp_path / "vgg.pth", label_nc=4)
+
+
+def test_official_vae_generator_and_encoder_files_load_together(tmp_path) -> None:
+    from stylesynth.nets import StyleEncoder
+
+    shapes = state_dict_shapes(3, ngf=2, hidden=4, batch_norm=True, vae_latent=(1, 1), z_dim=8)
+    torch.save(random_state_dict(shapes, dtype=torch.float32), tmp_path / "latest_net_G.pth")
+    torch.save(StyleEncoder(ndf=2, z_dim=8).state_dict(), tmp_path / "latest_net_E.pth")
+    synthesizer = Synthesizer.from_pretrained(
+        tmp_path / "latest_net_G.pth", encoder=tmp_path / "latest_net_E.pth", label_nc=3, crop_size=32, device="cpu"
+    )
+    assert synthesizer.has_style_encoder and synthesizer.generator.z_dim == 8
+    assert synthesizer.synthesize(torch.zeros(8, 8, dtype=torch.long), style=Image.new("RGB", (9, 9))).size == (8, 8)
+    with pytest.raises(CheckpointError, match="does not fit crop_size=64"):
+        Synthesizer.from_pretrained(tmp_path / "latest_net_G.pth", label_nc=3, crop_size=64)
+    with pytest.raises(CheckpointError, match="not an official SPADE encoder"):
+        Synthesizer.from_pretrained(tmp_path / "latest_net_G.pth", encoder=tmp_path / "latest_net_G.pth", label_nc=3, crop_size=32)
