@@ -12,7 +12,8 @@ batch-norm SPADE, spectral norm), in eval mode under ``torch.inference_mode``:
 - ours, folded: what :class:`stylesynth.inference.Synthesizer` runs (spectral norm folded into
   plain weights by :func:`stylesynth.norm.fold`).
 
-Images per second are printed and written as a Markdown table, with the largest output difference.
+Each round times every generator once (interleaved, so that a busy machine slows all alike); the
+median per generator is printed and written as a Markdown table, with the largest output difference.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import argparse
 import datetime
 import os
 import platform
+import statistics
+import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.utils import benchmark
 
 from stylesynth.nets import SPADEGenerator
 from stylesynth.norm import fold
@@ -91,13 +93,18 @@ class _PlainGenerator(nn.Module):
         return torch.tanh(self.conv_img(F.leaky_relu(x, 0.2)))
 
 
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--semantic-nc", type=int, default=184)
-    parser.add_argument("--min-run-time", type=float, default=5.0, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (the median is reported)")
     parser.add_argument("--out", type=Path, help="Markdown file (default bench/results/spade-<device>.md)")
     args = parser.parse_args()
     device = torch.device(args.device)
@@ -120,16 +127,25 @@ def main() -> None:
     labels = labels.repeat_interleave(8, 1).repeat_interleave(8, 2)
     segmap = F.one_hot(labels, args.semantic_nc).permute(0, 3, 1, 2).float().to(device)
 
-    rows, outputs = [], {}
-    for name, model in models.items():
+    outputs, times = {}, {name: [] for name in models}
+    for model in models.values():
         model.to(device)
-        with torch.inference_mode():
+    with torch.inference_mode():
+        for name, model in models.items():  # warm-up, and the outputs to compare
             outputs[name] = model(segmap).float().cpu()
-            timer = benchmark.Timer("model(segmap)", globals={"model": model, "segmap": segmap})
-            measurement = timer.blocked_autorange(min_run_time=args.min_run_time)
-        rows.append((name, measurement.median, args.batch / measurement.median))
-        print(f"{name}: {measurement.median * 1000:.1f} ms per batch, {args.batch / measurement.median:.2f} images/s", flush=True)
-        model.cpu()
+        # Interleaved rounds: on a shared machine the load changes; each round times every model once.
+        for _ in range(args.rounds):
+            for name, model in models.items():
+                _synchronize(device)
+                start = time.perf_counter()
+                model(segmap)
+                _synchronize(device)
+                times[name].append(time.perf_counter() - start)
+    rows = []
+    for name in models:
+        median = statistics.median(times[name])
+        rows.append((name, median, args.batch / median))
+        print(f"{name}: {median * 1000:.1f} ms per batch (median of {args.rounds}), {args.batch / median:.3f} images/s", flush=True)
     reference = outputs[next(iter(models))]
     difference = max((output - reference).abs().max().item() for output in outputs.values())
 
@@ -141,7 +157,8 @@ def main() -> None:
         f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with `python bench/spade.py --device {args.device}`"
         f" on {device_name}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads, torch {torch.__version__}.",
         f"Paper configuration (COCO-Stuff layout): {args.semantic_nc} input channels, ngf 64, batch-norm SPADE, spectral norm, "
-        f"output {args.size}x{args.size}, batch {args.batch}, eval mode, `torch.inference_mode`, float32.",
+        f"output {args.size}x{args.size}, batch {args.batch}, eval mode, `torch.inference_mode`, float32. "
+        f"Median of {args.rounds} interleaved rounds after a warm-up (the machine may be shared: compare rows, not runs).",
         "",
         "| generator | ms per batch | images/s | speed-up vs straightforward |",
         "|---|---|---|---|",
