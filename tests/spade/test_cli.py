@@ -57,8 +57,12 @@ def test_missing_inputs_and_existing_outputs_are_refused(tiny_checkpoint, tmp_pa
 
 
 def test_style_needs_a_style_encoder(tmp_path, capsys) -> None:
-    from .conftest import tiny_module_arguments
+    import pytest
+
+    pytest.importorskip("lightning")
     from models.spade import SPADEModule
+
+    from .conftest import tiny_module_arguments
     from stylesynth.inference.spade_export import export_lightning
 
     module = SPADEModule(**tiny_module_arguments(use_vae=False))
