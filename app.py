@@ -250,6 +250,28 @@ def slider_updates(gallery: list[Any] | None) -> list[Any]:
     return [gr.update(visible=count >= 2 and index < count) for index in range(MAX_STYLES)]
 
 
+def example_chosen(content: str | None, gallery: list[Any] | None) -> list[Any]:
+    """Puts an example's content into the editor (fresh, nothing painted); equal weights, one slider per style.
+
+    Examples fill a hidden image and this sets the editor from it: an ImageEditor filled by the
+    examples directly keeps sending the canvas it had before (Gradio 6.31), and a gallery filled by
+    them fires no change event for the sliders.
+    """
+    count = len(style_paths(gallery))
+    sliders = [gr.update(visible=count >= 2 and index < count, value=1.0) for index in range(MAX_STYLES)]
+    return [editor_value(content), *sliders, weights_note(gallery, *([1.0] * MAX_STYLES))]
+
+
+def editor_value(background: str | None) -> dict[str, Any] | None:
+    """An ImageEditor value with ``background`` and one empty paint layer of its size (without a layer there is
+    nothing to paint on)."""
+    if not background:
+        return None
+    with Image.open(background) as image:
+        size = image.size
+    return {"background": background, "layers": [Image.new("RGBA", size, (0, 0, 0, 0))], "composite": None}
+
+
 class StyleTransfer:
     """The style-transfer tab's work, on the models of a :class:`ModelStore`."""
 
@@ -442,7 +464,7 @@ def build_app(config: AppConfig) -> gr.Blocks:
     scenes = SceneSynthesis(models)
     pixels = config.max_input_pixels
 
-    with gr.Blocks(title="stylesynth") as demo:
+    with gr.Blocks(title="stylesynth", analytics_enabled=False) as demo:
         gr.Markdown(
             "# stylesynth\nArbitrary style transfer (AdaIN) and semantic image synthesis (SPADE). "
             f"Images of up to {pixels:,} pixels (e.g. {int(pixels**0.5)}×{int(pixels**0.5)}) are accepted."
@@ -517,7 +539,12 @@ def build_app(config: AppConfig) -> gr.Blocks:
                 rows = [[contents[index % len(contents)], [style_files[index % len(style_files)]]] for index in range(len(contents))]
                 if len(style_files) >= 2:
                     rows.append([contents[0], style_files[:2]])
-                gr.Examples(rows, inputs=[content, styles], label="Examples: click one, then Stylize")
+                example_content = gr.Image(type="filepath", visible=False, label="Content image")
+                examples = gr.Examples(rows, inputs=[example_content, styles], label="Examples: click one, then Stylize")
+                examples.load_input_event.then(
+                    example_chosen, inputs=[example_content, styles], outputs=[content, *weights, note],
+                    queue=False, api_visibility="private",
+                )
 
             styles.change(slider_updates, inputs=styles, outputs=weights, api_visibility="private", queue=False)
             for control in [styles, *weights]:
@@ -579,7 +606,11 @@ def build_app(config: AppConfig) -> gr.Blocks:
                     spade_choice = gr.Dropdown(choices=list(catalog.spade), value=catalog.default_spade, label="SPADE checkpoint")
                     synthesize_button = gr.Button("Synthesize", variant="primary", elem_id="synthesize-button")
             if scene_examples:
-                gr.Examples([[path] for path in scene_examples], inputs=[canvas], label="Example label maps")
+                example_scene = gr.Image(type="filepath", visible=False, label="Label map")
+                examples = gr.Examples([[path] for path in scene_examples], inputs=[example_scene], label="Example label maps")
+                examples.load_input_event.then(
+                    editor_value, inputs=example_scene, outputs=canvas, queue=False, api_visibility="private"
+                )
 
             synthesize_inputs = [canvas, scene_style, seed, spade_choice]
             synthesize_button.click(scenes, inputs=synthesize_inputs, outputs=scene, api_name="synthesize")

@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import torch
-from gradio_client import handle_file
 from PIL import Image
 
 from stylesynth import Stylizer, Synthesizer
