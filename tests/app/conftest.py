@@ -7,7 +7,6 @@ The checkpoints are untrained: the tests check that the app wires inputs to the 
 
 from __future__ import annotations
 
-import os
 import socket
 import sys
 from collections.abc import Iterator
