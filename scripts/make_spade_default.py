@@ -131,6 +131,10 @@ and the command line: `stylesynth synthesize checkpoints/spade-default/samples/l
   label map and paints each class with a plausible texture and colour; it does not make photographs,
   and it knows nothing outside these classes and this kind of layout.
 - Label maps whose shapes differ from the procedural ones (the hand drawing) work, with more artefacts.
+- Some random styles paint mountains white: a share of the training scenes have snow-capped
+  mountains, and the snow line is not a class of its own.
+- Outputs are soft (64x64, a pixel L1 loss and little adversarial training): textures are suggested
+  rather than detailed.
 - The VAE style space is small and was trained briefly: random styles vary colour and brightness more
   than texture; a style image mostly transfers its overall colours.
 - Not comparable with the paper's results (COCO-Stuff FID 22.6 etc.): different data, size, widths,
