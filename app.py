@@ -540,7 +540,9 @@ def build_app(config: AppConfig) -> gr.Blocks:
                 if len(style_files) >= 2:
                     rows.append([contents[0], style_files[:2]])
                 example_content = gr.Image(type="filepath", visible=False, label="Content image")
-                examples = gr.Examples(rows, inputs=[example_content, styles], label="Examples: click one, then Stylize")
+                examples = gr.Examples(
+                    rows, inputs=[example_content, styles], label="Examples: click one, then Stylize", elem_id="style-examples"
+                )
                 examples.load_input_event.then(
                     example_chosen, inputs=[example_content, styles], outputs=[content, *weights, note],
                     queue=False, api_visibility="private",
@@ -607,7 +609,9 @@ def build_app(config: AppConfig) -> gr.Blocks:
                     synthesize_button = gr.Button("Synthesize", variant="primary", elem_id="synthesize-button")
             if scene_examples:
                 example_scene = gr.Image(type="filepath", visible=False, label="Label map")
-                examples = gr.Examples([[path] for path in scene_examples], inputs=[example_scene], label="Example label maps")
+                examples = gr.Examples(
+                    [[path] for path in scene_examples], inputs=[example_scene], label="Example label maps", elem_id="scene-examples"
+                )
                 examples.load_input_event.then(
                     editor_value, inputs=example_scene, outputs=canvas, queue=False, api_visibility="private"
                 )
@@ -677,7 +681,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         catalog = Catalog.build(CHECKPOINTS, adain=args.adain, spade=args.spade)
     except ValueError as error:
         raise SystemExit(str(error)) from None
-    launch(build_app(AppConfig(catalog=catalog)), host=args.host, port=args.port, share=args.share)
+    on_gpu = helpers.default_device() == "cuda"
+    config = AppConfig(catalog=catalog, max_output_side=2048 if on_gpu else 1024)
+    launch(build_app(config), host=args.host, port=args.port, share=args.share)
 
 
 if __name__ == "__main__":
