@@ -59,6 +59,14 @@ def user_error(error: Exception) -> gr.Error:
     return gr.Error(str(error), title="Please check the input")
 
 
+def out_of_memory(error: RuntimeError, remedy: str) -> gr.Error | None:
+    """The message for an out-of-memory ``error``, suggesting ``remedy``; None for any other error (a bug, left to the log)."""
+    if "out of memory" not in str(error).lower():
+        return None
+    LOG.warning("out of memory: %s", str(error).splitlines()[0])
+    return gr.Error(f"The {helpers.default_device().upper()} ran out of memory for this image; try {remedy}", title="Out of memory")
+
+
 # --------------------------------------------------------------------------------------------
 # Checkpoints: the catalog, loaded lazily
 # --------------------------------------------------------------------------------------------
@@ -343,6 +351,11 @@ class StyleTransfer:
             return stylizer.stylize(content_image, style_images if len(style_images) > 1 else style_images[0], **options)
         except (ValueError, TypeError) as error:
             raise InputError(str(error)) from None
+        except RuntimeError as error:
+            message = out_of_memory(error, "a smaller output size")
+            if message is None:
+                raise
+            raise message from error
 
 
 def hex_to_rgb(colour: str) -> tuple[int, int, int]:
@@ -429,6 +442,11 @@ class SceneSynthesis:
             return synthesizer.synthesize(labels, style=helpers.flatten(style) if style is not None else None, seed=int(seed))
         except (ValueError, TypeError) as error:
             raise InputError(str(error)) from None
+        except RuntimeError as error:
+            message = out_of_memory(error, "a smaller label map")
+            if message is None:
+                raise
+            raise message from error
 
 
 def new_seed() -> int:

@@ -160,3 +160,9 @@ def test_example_label_maps_use_only_the_bundled_classes() -> None:
     for path in examples:
         labels = helpers.canvas_labels(Image.open(path), [], SCENE_CLASSES)
         assert len(torch.unique(labels)) >= 3
+
+
+def test_out_of_memory_becomes_a_message_and_other_runtime_errors_stay() -> None:
+    message = app.out_of_memory(RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"), "a smaller output size")
+    assert isinstance(message, app.gr.Error) and "try a smaller output size" in str(message)
+    assert app.out_of_memory(RuntimeError("shape mismatch"), "anything") is None

@@ -1,0 +1,211 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright, on the bundled checkpoints.
+
+Both tabs are used as a person would: upload a content and a style image and stylize; paint a
+stroke on the scene canvas and synthesize. Each flow saves a screenshot into ``docs/`` (the README
+shows them). What the browser sent is checked on the server side too: the painted stroke must
+arrive as a style mask / as the brush's class in the label map. The test needs ``/usr/bin/chromium``
+(``apt-get install chromium``; ``.ci/run`` installs it) and fails, never skips, without it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import app
+from stylesynth.inference import app_helpers
+
+from .conftest import REQUEST_TIMEOUT, free_port
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DOCS = app.ROOT / "docs"
+EXAMPLES = app.ROOT / "examples"
+TIMEOUT_MS = REQUEST_TIMEOUT * 1000
+
+
+class Recorder:
+    """Wraps a function of :mod:`stylesynth.inference.app_helpers` and keeps its calls' arguments and results."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+        self.calls: list[tuple[tuple[Any, ...], Any]] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        result = self.function(*args, **kwargs)
+        self.calls.append((args, result))
+        return result
+
+    @property
+    def last(self) -> Any:
+        return self.calls[-1][1]
+
+
+@pytest.fixture(scope="module")
+def recorders() -> Iterator[dict[str, Recorder]]:
+    """Records the style masks and label maps the app builds from what the browser sends."""
+    recorders = {name: Recorder(getattr(app_helpers, name)) for name in ("style_masks", "canvas_labels")}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, recorder in recorders.items():
+            patch.setattr(app_helpers, name, recorder)
+        yield recorders
+
+
+@pytest.fixture(scope="module")
+def bundled_app(recorders: dict[str, Recorder]) -> Iterator[str]:
+    """The app as ``python app.py`` starts it (bundled checkpoints, default settings), on 127.0.0.1."""
+    catalog = app.Catalog.build(app.CHECKPOINTS)
+    assert catalog.default_adain == "adain-default" and catalog.default_spade == "spade-default", (
+        f"the bundled checkpoints are missing from {app.CHECKPOINTS}: found {sorted(catalog.adain)} and {sorted(catalog.spade)}"
+    )
+    demo = app.build_app(app.AppConfig(catalog=catalog))
+    _, url, _ = app.launch(demo, host="127.0.0.1", port=free_port(), block=False, quiet=True)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def page(bundled_app: str) -> Iterator[Any]:
+    """A Chromium page on the app (headless; Debian's Chromium, no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(bundled_app)
+            page.wait_for_selector("#stylize-button")
+            yield page
+        finally:
+            browser.close()
+
+
+def draw_stroke(page: Any, editor: str, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Selects the editor's brush and drags it from ``start`` to ``end`` (fractions of the canvas)."""
+    canvas = page.locator(f"{editor} canvas").first
+    canvas.scroll_into_view_if_needed()
+    page.locator(f"{editor} button[aria-label=Brush]").click()
+    box = canvas.bounding_box()
+    x0, y0 = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
+    x1, y1 = box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    steps = 6  # each move repaints the canvas in software: slow on a small CPU
+    for step in range(1, steps + 1):
+        page.wait_for_timeout(100)  # let the canvas take each point
+        page.mouse.move(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+
+
+def set_number(page: Any, component: str, value: float) -> None:
+    """Types ``value`` into the number box of a slider or number component."""
+    box = page.locator(f"{component} input[type=number]").first
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def wait_for_new_image(page: Any, output: str, previous: str | None) -> str:
+    """Waits until the output component shows an image other than ``previous``; returns its src."""
+    page.wait_for_function(
+        """([selector, previous]) => {
+            const image = document.querySelector(selector + ' img');
+            return image && image.complete && image.naturalWidth > 0 && image.src !== previous;
+        }""",
+        arg=[output, previous],
+        timeout=TIMEOUT_MS,
+    )
+    return page.locator(f"{output} img").first.get_attribute("src")
+
+
+def test_stylize_in_the_browser(page: Any, recorders: dict[str, Recorder]) -> None:
+    page.click("#stylize-button")  # nothing uploaded yet: a message, not a crash
+    page.get_by_text("No content image").first.wait_for()
+
+    page.locator("#content input[type=file]").set_input_files(str(EXAMPLES / "content" / "cat.jpg"))
+    page.locator("#styles input[type=file]").set_input_files(str(EXAMPLES / "styles" / "mosaic.jpg"))
+    page.locator("#content canvas").first.wait_for()
+    set_number(page, "#output-size", 256)  # a 2-core CI machine: keep the VGG's work small
+    page.click("#stylize-button")
+    first = wait_for_new_image(page, "#stylized", None)
+    assert recorders["style_masks"].last is None  # nothing painted: no mask
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "app-stylize.png"))
+
+    draw_stroke(page, "#content", (0.2, 0.5), (0.8, 0.5))  # with one style: stylize only under the stroke
+    page.click("#stylize-button")
+    wait_for_new_image(page, "#stylized", first)
+    masks = recorders["style_masks"].last
+    assert masks is not None and len(masks) == 1
+    painted = torch.from_numpy(np.array(masks[0])) > 0
+    assert 0.01 < painted.float().mean() < 0.5, "the stroke should cover a band of the content, not all or none of it"
+
+
+def test_paint_a_scene_in_the_browser(page: Any, recorders: dict[str, Recorder]) -> None:
+    page.get_by_role("tab", name="Paint a scene").click()
+    page.wait_for_selector("#synthesize-button", state="visible")
+    page.locator("#scene-canvas canvas").first.wait_for()
+    page.click("#synthesize-button")  # the example label map as it is
+    first = wait_for_new_image(page, "#scene", None)
+    before = recorders["canvas_labels"].last
+    classes = recorders["canvas_labels"].calls[-1][0][2]
+
+    draw_stroke(page, "#scene-canvas", (0.45, 0.82), (0.72, 0.82))  # the brush starts on the last class (tree)
+    page.click("#synthesize-button")
+    wait_for_new_image(page, "#scene", first)
+    after = recorders["canvas_labels"].last
+    last_class = len(classes) - 1
+    assert before.shape == after.shape
+    assert int((after == last_class).sum()) > int((before == last_class).sum()) + 100, "the stroke should add the brush's class"
+    unchanged = (after == before).float().mean()
+    assert unchanged > 0.7, "outside the stroke the label map should stay the example's"
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "app-scene.png"))
+
+
+def test_an_example_with_two_styles_fills_the_inputs_and_stylizes(page: Any, recorders: dict[str, Recorder]) -> None:
+    page.get_by_role("tab", name="Style transfer").click()
+    page.locator("#stylize-button").wait_for(state="visible")
+    previous = page.locator("#stylized img").first.get_attribute("src")
+    page.locator("#style-examples tbody tr").last.click()  # after the uploads and the stroke above: astronaut, two styles
+    page.locator("#weight-2").wait_for(state="visible")  # one weight slider per style
+    assert not page.locator("#weight-3").is_visible()
+    set_number(page, "#output-size", 128)
+    page.click("#stylize-button")
+    wait_for_new_image(page, "#stylized", previous)
+    (layers, size, style_count, *_), masks = recorders["style_masks"].calls[-1]
+    assert size == Image.open(EXAMPLES / "content" / "astronaut.jpg").size, "the example's content, not the previous upload"
+    assert style_count == 2 and masks is None, "the example starts with nothing painted"
+
+
+def test_an_example_label_map_replaces_the_painted_canvas(page: Any, recorders: dict[str, Recorder]) -> None:
+    page.get_by_role("tab", name="Paint a scene").click()
+    page.wait_for_selector("#synthesize-button", state="visible")
+    previous = page.locator("#scene img").first.get_attribute("src")
+    examples = sorted((EXAMPLES / "scenes").glob("*.png"))
+    page.locator("#scene-examples button.gallery-item").nth(1).click()  # after the stroke above
+    page.wait_for_timeout(1000)
+    page.click("#synthesize-button")
+    wait_for_new_image(page, "#scene", previous)
+    (background, layers, classes), labels = recorders["canvas_labels"].calls[-1]
+    expected = app_helpers.canvas_labels(Image.open(examples[1]), [], classes)
+    assert torch.equal(labels, expected), "the example's label map, without the earlier stroke"
