@@ -3,8 +3,10 @@
 Both tabs are used as a person would: upload a content and a style image and stylize; paint a
 stroke on the scene canvas and synthesize. Each flow saves a screenshot into ``docs/`` (the README
 shows them). What the browser sent is checked on the server side too: the painted stroke must
-arrive as a style mask / as the brush's class in the label map. The test needs ``/usr/bin/chromium``
-(``apt-get install chromium``; ``.ci/run`` installs it) and fails, never skips, without it.
+arrive as a style mask / as the brush's class in the label map, and an example clicked afterwards
+must replace what was there. The tests share one page and run in file order (a person's session).
+They need ``/usr/bin/chromium`` (``apt-get install chromium``; ``.ci/run`` installs it) and fail,
+never skip, without it.
 """
 
 from __future__ import annotations
@@ -203,7 +205,7 @@ def test_an_example_label_map_replaces_the_painted_canvas(page: Any, recorders: 
     previous = page.locator("#scene img").first.get_attribute("src")
     examples = sorted((EXAMPLES / "scenes").glob("*.png"))
     page.locator("#scene-examples button.gallery-item").nth(1).click()  # after the stroke above
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(2000)  # the example reaches the canvas in a second event
     page.click("#synthesize-button")
     wait_for_new_image(page, "#scene", previous)
     (background, layers, classes), labels = recorders["canvas_labels"].calls[-1]
