@@ -22,14 +22,16 @@ import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gradio as gr
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from stylesynth import Stylizer, Synthesizer
 from stylesynth.data.segmentation import ClassList
 from stylesynth.inference import app_helpers as helpers
+
+if TYPE_CHECKING:  # the images the library takes and returns; the app itself handles none
+    from PIL import Image
 
 LOG = logging.getLogger("stylesynth.app")
 
@@ -210,16 +212,6 @@ def checked(component: Any, what: str, max_pixels: int) -> Any:
     return component
 
 
-def open_checked(path: str | Path, what: str) -> Image.Image:
-    """Opens an image file already checked by :func:`checked`, upright by its EXIF orientation, as RGB."""
-    try:
-        with Image.open(path) as image:
-            image.load()
-            return helpers.flatten(ImageOps.exif_transpose(image))
-    except (OSError, UnidentifiedImageError, ValueError):
-        raise InputError(f"{what} could not be decoded; accepted formats are {helpers.ACCEPTED_FORMATS}") from None
-
-
 # --------------------------------------------------------------------------------------------
 # Style transfer
 # --------------------------------------------------------------------------------------------
@@ -275,9 +267,7 @@ def editor_value(background: str | None) -> dict[str, Any] | None:
     nothing to paint on)."""
     if not background:
         return None
-    with Image.open(background) as image:
-        size = image.size
-    return {"background": background, "layers": [Image.new("RGBA", size, (0, 0, 0, 0))], "composite": None}
+    return {"background": background, "layers": [helpers.blank_layer(background)], "composite": None}
 
 
 class StyleTransfer:
@@ -330,7 +320,10 @@ class StyleTransfer:
             raise InputError("No style image: add one or more images to the style gallery, or click an example")
         if len(paths) > MAX_STYLES:
             raise InputError(f"{len(paths)} style images given; at most {MAX_STYLES} can be mixed, remove some")
-        style_images = [open_checked(path, f"Style image {index + 1}") for index, path in enumerate(paths)]
+        try:
+            style_images = [helpers.open_image(path, f"Style image {index + 1}") for index, path in enumerate(paths)]
+        except ValueError as error:
+            raise InputError(str(error)) from None
         shares = normalized_weights(weights, len(paths))
         try:
             masks = helpers.style_masks(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 from torch import Tensor
 
 from ..data.segmentation import ClassList, label_map_from_image
@@ -95,6 +95,26 @@ def check_image_source(source: str | os.PathLike | bytes, what: str, max_pixels:
     if width < 1 or height < 1:
         raise ImageError(f"{what} has no pixels ({width}×{height})")
     return width, height
+
+
+def open_image(path: str | os.PathLike, what: str) -> Image.Image:
+    """An image file as RGB, upright by its EXIF orientation (as browsers show it), transparency on white.
+
+    Meant for files :func:`check_image_source` has passed; a file that still cannot be decoded is an
+    :class:`~stylesynth.io.ImageError` naming ``what``.
+    """
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return flatten(ImageOps.exif_transpose(image))
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+        raise ImageError(f"{what} could not be decoded; accepted formats are {ACCEPTED_FORMATS}") from None
+
+
+def blank_layer(path: str | os.PathLike) -> Image.Image:
+    """A fully transparent RGBA layer of the size of the image at ``path``: a canvas layer to paint on."""
+    with Image.open(path) as image:
+        return Image.new("RGBA", image.size, (0, 0, 0, 0))
 
 
 def flatten(image: Image.Image) -> Image.Image:

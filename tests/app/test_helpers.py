@@ -166,3 +166,27 @@ def test_out_of_memory_becomes_a_message_and_other_runtime_errors_stay() -> None
     message = app.out_of_memory(RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"), "a smaller output size")
     assert isinstance(message, app.gr.Error) and "try a smaller output size" in str(message)
     assert app.out_of_memory(RuntimeError("shape mismatch"), "anything") is None
+
+
+def test_app_imports_only_the_standard_library_gradio_and_stylesynth() -> None:
+    import ast
+    import sys
+
+    tree = ast.parse((app.ROOT / "app.py").read_text())
+    runtime = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    modules = {alias.name.split(".")[0] for node in runtime if isinstance(node, ast.Import) for alias in node.names}
+    modules |= {node.module.split(".")[0] for node in runtime if isinstance(node, ast.ImportFrom) and node.module}
+    outside = {name for name in modules - {"gradio", "stylesynth", "__future__"} if name not in sys.stdlib_module_names}
+    assert not outside, f"app.py imports {sorted(outside)}; ARCHITECTURE.md allows stylesynth and gradio only"
+    nested = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)) and node not in runtime]
+    assert all(node.module == "PIL" for node in nested if isinstance(node, ast.ImportFrom)), "only type-checking imports may nest"
+
+
+def test_open_image_turns_by_exif_and_flattens_transparency(tmp_path: Path) -> None:
+    image = Image.new("RGBA", (4, 2), (255, 0, 0, 0))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    image.convert("RGB").save(tmp_path / "turned.jpg", exif=exif)
+    assert helpers.open_image(tmp_path / "turned.jpg", "The photo").size == (2, 4)
+    image.save(tmp_path / "clear.png")
+    assert helpers.open_image(tmp_path / "clear.png", "The photo").getpixel((0, 0)) == (255, 255, 255)
