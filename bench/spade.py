@@ -12,7 +12,8 @@ batch-norm SPADE, spectral norm), in eval mode under ``torch.inference_mode``:
 - ours, folded: what :class:`stylesynth.inference.Synthesizer` runs (spectral norm folded into
   plain weights by :func:`stylesynth.norm.fold`).
 
-Each round times every generator once (interleaved, so that a busy machine slows all alike); the
+Each round times every generator once (interleaved, in a rotating order, so that a busy machine
+slows all alike); the
 median per generator is printed and written as a Markdown table, with the largest output difference.
 """
 
@@ -125,7 +126,8 @@ def main() -> None:
     models = {"straightforward (torch spectral_norm, BatchNorm2d)": plain, "ours (SPADEGenerator)": ours, "ours, folded (Synthesizer)": folded}
     labels = torch.randint(args.semantic_nc, (args.batch, args.size // 8, args.size // 8))
     labels = labels.repeat_interleave(8, 1).repeat_interleave(8, 2)
-    segmap = F.one_hot(labels, args.semantic_nc).permute(0, 3, 1, 2).float().to(device)
+    # contiguous (NCHW), as stylesynth.data.segmentation.one_hot and the Synthesizer make it
+    segmap = F.one_hot(labels, args.semantic_nc).permute(0, 3, 1, 2).float().contiguous().to(device)
 
     outputs, times = {}, {name: [] for name in models}
     for model in models.values():
@@ -134,8 +136,11 @@ def main() -> None:
         for name, model in models.items():  # warm-up, and the outputs to compare
             outputs[name] = model(segmap).float().cpu()
         # Interleaved rounds: on a shared machine the load changes; each round times every model once.
-        for _ in range(args.rounds):
-            for name, model in models.items():
+        names = list(models)
+        for round_index in range(args.rounds):
+            # rotate the order each round, so that no generator always runs first or last
+            for name in names[round_index % len(names) :] + names[: round_index % len(names)]:
+                model = models[name]
                 _synchronize(device)
                 start = time.perf_counter()
                 model(segmap)
