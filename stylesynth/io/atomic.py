@@ -10,6 +10,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _default_permissions(path: Path, directory: bool) -> None:
+    """mkstemp/mkdtemp create private (0600/0700) entries; give the final ones the usual umask permissions."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """Yields a temporary path beside ``path``; on success it is renamed to ``path``, on error removed.
@@ -24,6 +35,7 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        _default_permissions(temporary, directory=False)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
@@ -39,6 +51,7 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterat
     temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
         yield temporary
+        _default_permissions(temporary, directory=True)
         if target.exists():
             shutil.rmtree(target)
         os.replace(temporary, target)
