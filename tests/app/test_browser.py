@@ -127,21 +127,26 @@ def set_number(page: Any, component: str, value: float) -> None:
 
 
 def wait_for_new_image(page: Any, output: str, previous: str | None) -> str:
-    """Waits until the output component shows an image other than ``previous``; returns its src."""
+    """Waits until the output component shows an image other than ``previous``, no longer marked pending; returns its src."""
     page.wait_for_function(
         """([selector, previous]) => {
             const image = document.querySelector(selector + ' img');
-            return image && image.complete && image.naturalWidth > 0 && image.src !== previous;
+            const tracker = document.querySelector(selector + ' [data-testid=status-tracker]');
+            return image && image.complete && image.naturalWidth > 0 && image.src !== previous
+                && (!tracker || tracker.classList.contains('hide'));
         }""",
         arg=[output, previous],
         timeout=TIMEOUT_MS,
     )
+    page.wait_for_timeout(500)  # the pending shade fades out
     return page.locator(f"{output} img").first.get_attribute("src")
 
 
 def test_stylize_in_the_browser(page: Any, recorders: dict[str, Recorder]) -> None:
     page.click("#stylize-button")  # nothing uploaded yet: a message, not a crash
     page.get_by_text("No content image").first.wait_for()
+    page.get_by_test_id("toast-close").first.click()
+    page.get_by_text("No content image").first.wait_for(state="hidden")
 
     page.locator("#content input[type=file]").set_input_files(str(EXAMPLES / "content" / "cat.jpg"))
     page.locator("#styles input[type=file]").set_input_files(str(EXAMPLES / "styles" / "mosaic.jpg"))
