@@ -207,7 +207,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds per measurement")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--only", default=None, help="run only layers whose name contains this")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     rows = run(args.device, args.rounds, SHAPES, args.only)
     out = args.out or Path(__file__).parent / "results" / f"norm-{args.device}.md"
     write_markdown(rows, out, args.device)

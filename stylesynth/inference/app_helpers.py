@@ -22,6 +22,7 @@ from torch import Tensor
 
 from ..data.segmentation import ClassList, label_map_from_image
 from ..io import ImageError
+from .device import resolve_device
 
 #: Largest image the app accepts, in pixels (width × height); checked from the header, before decoding.
 MAX_INPUT_PIXELS = 4096 * 4096
@@ -35,7 +36,7 @@ KINDS = ("adain", "spade")
 
 def default_device() -> str:
     """``"cuda"`` when a GPU is available, else ``"cpu"``: where the models run by default."""
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return resolve_device().type
 
 
 def read_checkpoint_config(folder: str | os.PathLike) -> dict[str, Any] | None:

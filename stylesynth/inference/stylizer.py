@@ -19,6 +19,7 @@ from ..nets import AdaINDecoder, AdaINNetwork, VGGEncoder
 from ..nets.adain_network import STATS
 from ..norm.functional import adain, channel_stats
 from .color import match_color
+from .device import resolve_device
 from .image_batches import ImageInput, check_min_size, from_batch, mask_batch, resize_shorter_side, to_batch
 from .style_cache import StyleStatsCache, image_key
 
@@ -60,12 +61,7 @@ class Stylizer:
         autocast: bool = False,
         cache_size: int = 32,
     ) -> None:
-        try:
-            self.device = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        except (RuntimeError, TypeError) as error:
-            raise ValueError(f"device: {error}; expected e.g. 'cpu', 'cuda' or 'cuda:1'") from None
-        if self.device.type == "cuda" and not torch.cuda.is_available():
-            raise ValueError(f"device {str(self.device)!r} was asked for, but CUDA is not available here; use 'cpu'")
+        self.device = resolve_device(device)
         self.autocast = bool(autocast)
         self.memory_format = torch.channels_last if self.device.type == "cuda" else torch.contiguous_format
         self.network = network.eval().requires_grad_(False).to(self.device, memory_format=self.memory_format)

@@ -22,6 +22,7 @@ from ..io import CheckpointError, ImageError, load_image, load_pretrained, load_
 from ..nets.spade_generator import SPADEGenerator
 from ..nets.style_encoder import StyleEncoder
 from ..norm import fold
+from .device import resolve_device
 from .spade_checkpoints import OFFICIAL_PRESETS, generator_config_from_state_dict, load_module_state
 from .spade_export import export_lightning
 
@@ -76,7 +77,7 @@ class Synthesizer:
                 f"the style encoder (z_dim {encoder.z_dim}) does not fit the generator "
                 f"(use_vae={generator.use_vae}, z_dim {generator.z_dim})"
             )
-        self.device = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.device = resolve_device(device)
         self.classes = classes
         self.label_nc = len(classes)
         self.dont_care = dont_care
