@@ -8,12 +8,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..norm import SPADE, spectral_norm
+from ..norm.spade import PARAM_FREE_NORMS as INNER_NORMS
 
 #: slope of SPADE's LeakyReLU activations (the official code's ``actvn``)
 LEAKY_SLOPE = 0.2
-
-#: parameter-free inner norms a SPADE generator accepts (names in ``stylesynth.norm``)
-INNER_NORMS = ("instance", "batch", "sync_batch")
 
 
 def init_weight(module: nn.Module, gain: float = 0.02) -> nn.Module:
