@@ -42,7 +42,7 @@ def check_input(x: Tensor, num_features: int | None, layer: str, min_dim: int = 
         raise ValueError(
             f"{layer}: expected {num_features} channels (dim 1), got {x.shape[1]} in input of shape {tuple(x.shape)}"
         )
-    if not (x.is_floating_point() or x.is_complex()):
+    if not x.is_floating_point():
         raise TypeError(f"{layer}: expected a floating-point tensor, got dtype {x.dtype}")
 
 
