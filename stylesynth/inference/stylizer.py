@@ -220,9 +220,8 @@ class Stylizer:
         if weights is not None:
             raise ValueError("weights and mask cannot be combined: with a mask each region takes one style")
         masks = list(mask) if isinstance(mask, (list, tuple)) else [mask]
-        if len(masks) == 1 and style_count == 2:
-            pass  # the complement is added below
-        elif len(masks) != style_count:
+        one_mask_two_styles = len(masks) == 1 and style_count == 2  # the complement is added below
+        if len(masks) != style_count and not one_mask_two_styles:
             raise ValueError(
                 f"mask: got {len(masks)} mask(s) for {style_count} style(s); give one mask per style, "
                 "or one mask with one style (styled inside) or with two styles (first inside, second outside)"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import torch
 from torch import Tensor, nn
 
 
-class WeightReparametrization:
+class WeightReparametrization(ABC):
     """Recomputes ``module.<name>`` from stored tensors before every forward.
 
     Subclasses say which tensors they store (:meth:`stored_names`) and how the weight follows
@@ -19,15 +21,17 @@ class WeightReparametrization:
     def __init__(self, name: str) -> None:
         self.name = name
 
+    @abstractmethod
     def stored_names(self) -> list[str]:
-        raise NotImplementedError
+        """Names of the tensors :meth:`store` registers on the module."""
 
+    @abstractmethod
     def store(self, module: nn.Module, weight: nn.Parameter) -> None:
         """Registers on ``module`` the tensors the weight is computed from, initialized from ``weight``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def compute_weight(self, module: nn.Module, update: bool) -> Tensor:
-        raise NotImplementedError
+        """The weight; ``update`` allows stateful steps (spectral norm's power iteration)."""
 
     def attach(self, module: nn.Module) -> nn.Module:
         existing = find(module, self.name)
