@@ -17,7 +17,7 @@ from stylesynth.norm.functional import adain, channel_stats
 __all__ = ["AdaINModule", "ENCODERS", "build_encoder"]
 
 #: ``encoder`` options of :class:`AdaINModule`.
-ENCODERS = ("vgg_normalised", "torchvision", "random")
+ENCODERS = ("vgg_normalised", "torchvision", "random", "random_carry")
 
 
 def build_encoder(encoder: str, encoder_path: str | None = None, encoder_seed: int = 0) -> VGGEncoder:
@@ -28,8 +28,8 @@ def build_encoder(encoder: str, encoder_path: str | None = None, encoder_seed: i
         return VGGEncoder.from_vgg_normalised(encoder_path)
     if encoder == "torchvision":
         return VGGEncoder.from_torchvision(encoder_path)
-    if encoder == "random":
-        return VGGEncoder.random(encoder_seed)
+    if encoder in ("random", "random_carry"):
+        return VGGEncoder.random(encoder_seed, carry=encoder == "random_carry")
     raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, got {encoder!r}")
 
 
@@ -48,7 +48,9 @@ class AdaINModule(L.LightningModule):
     Args:
         encoder: ``"vgg_normalised"`` (the public ``vgg_normalised.pth`` at ``encoder_path``, the
             paper's encoder), ``"torchvision"`` (ImageNet VGG-19 from ``encoder_path`` or torch's hub
-            cache) or ``"random"`` (a fixed He-initialized VGG-19 seeded by ``encoder_seed``).
+            cache), ``"random"`` (a fixed He-initialized VGG-19 seeded by ``encoder_seed``) or
+            ``"random_carry"`` (the same with each layer also passing its input on, see
+            :meth:`VGGEncoder.random`).
         stats: ``"biased"`` or ``"unbiased"`` variance for AdaIN and the style loss.
         lr, lr_decay: Adam's learning rate and its inverse-time decay per step (paper: 1e-4, 5e-5).
         content_weight, style_weight: loss weights (paper: 1 and 10 with mean-squared losses).

@@ -80,6 +80,21 @@ def _caffe_preprocessing_conv() -> nn.Conv2d:
     return conv
 
 
+def _carry_inputs(conv: nn.Conv2d, signed: bool) -> None:
+    """Overwrites the first outputs of a 3x3 ``conv`` with copies of its first inputs (delta kernels).
+
+    ``signed``: copy each input twice, as ``+x`` and ``-x``, so a following ReLU keeps all of it.
+    """
+    copies = (1.0, -1.0) if signed else (1.0,)
+    carried = conv.in_channels if signed else min(conv.in_channels, conv.out_channels // 2)
+    centre = (conv.kernel_size[0] // 2, conv.kernel_size[1] // 2)
+    for k, sign in enumerate(copies):
+        rows = slice(k * carried, (k + 1) * carried)
+        conv.weight[rows] = 0.0
+        for i in range(carried):
+            conv.weight[k * carried + i, i, centre[0], centre[1]] = sign
+
+
 class VGGEncoder(nn.Module):
     """VGG-19 up to ``last_layer``, frozen, returning the activations at relu1_1, relu2_1, ... .
 
@@ -188,7 +203,7 @@ class VGGEncoder(nn.Module):
         return f"last_layer={self.last_layer!r}, padding={self.padding!r}, preprocessing={self.preprocessing!r}, ceil_mode={self.ceil_mode}"
 
     @classmethod
-    def random(cls, seed: int = 0, last_layer: str = "relu4_1") -> VGGEncoder:
+    def random(cls, seed: int = 0, last_layer: str = "relu4_1", carry: bool = False) -> VGGEncoder:
         """A fixed, randomly initialized encoder: He-normal weights (fan-in, ReLU gain), zero biases.
 
         Reflection padding, ceil pooling and ImageNet mean/std input. The weights depend only on
@@ -196,14 +211,25 @@ class VGGEncoder(nn.Module):
         since random streams may change between torch versions. Random conv features still carry an
         image's colour and texture statistics, which is what AdaIN transfers; they are no substitute
         for ImageNet features in content fidelity.
+
+        ``carry=True`` makes every layer also pass its input on, so that colour and fine structure
+        survive to the deep layers that a plain random stack scrambles: ``conv1_1`` puts ``+x`` and
+        ``-x`` of the three normalized input channels in its first six outputs (``relu(x) - relu(-x)
+        = x``, nothing lost), and every later conv copies its first ``min(C_in, C_out // 2)`` input
+        channels to its first outputs with a centred delta kernel (the input is a ReLU output, so
+        the copy passes the next ReLU unchanged). The other outputs are He-normal random filters over
+        all inputs. relu4_1 then holds max-pooled copies of every shallower scale next to the new
+        random features.
         """
         encoder = cls(last_layer, padding="reflect", preprocessing="imagenet", ceil_mode=True)
         generator = torch.Generator().manual_seed(seed)
         with torch.no_grad():
-            for conv in encoder.convs.values():
+            for name, conv in encoder.convs.items():
                 fan_in = conv.in_channels * conv.kernel_size[0] * conv.kernel_size[1]
                 conv.weight.copy_(torch.randn(conv.weight.shape, generator=generator) * (2.0 / fan_in) ** 0.5)
                 conv.bias.zero_()
+                if carry:
+                    _carry_inputs(conv, signed=name == "conv1_1")
         return encoder
 
     def config(self) -> dict[str, object]:

@@ -61,8 +61,9 @@ def test_tiny_config_trains_exports_and_loads(folders, tmp_path, capsys):
     assert stylizer.stylize(torch.rand(3, 33, 45), torch.rand(3, 32, 32)).shape == (3, 33, 45)
 
 
-def test_losses_follow_the_paper():
-    module = AdaINModule(encoder="random")
+@pytest.mark.parametrize("encoder", ["random", "random_carry"])
+def test_losses_follow_the_paper(encoder):
+    module = AdaINModule(encoder=encoder)
     content, style = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
     content_loss, style_loss, output = module.losses(content, style)
     encoder = module.net.encoder
@@ -76,6 +77,8 @@ def test_losses_follow_the_paper():
     )
     assert math.isclose(style_loss.item(), expected_style.item(), rel_tol=1e-5)
     assert output.shape == content.shape
+    carries = torch.equal(encoder.convs.conv1_1.weight[0, 0], torch.tensor([[0.0, 0, 0], [0, 1, 0], [0, 0, 0]]))
+    assert carries == (module.hparams.encoder == "random_carry")
 
 
 def test_only_the_decoder_trains_with_decaying_learning_rate():

@@ -107,3 +107,23 @@ def test_bad_options_list_accepted_values():
         VGGEncoder(last_layer="relu4_2")
     with pytest.raises(ValueError, match="reflect, zeros"):
         VGGEncoder(padding="circular")
+
+
+def test_random_carry_passes_every_layers_input_on():
+    torch.manual_seed(0)
+    rgb = torch.rand(2, 3, 37, 30)
+    plain, carrying = VGGEncoder.random(seed=3), VGGEncoder.random(seed=3, carry=True)
+    relu1_1, relu2_1, relu3_1, relu4_1 = carrying(rgb)
+    normalized = (rgb - carrying.mean) / carrying.std
+    torch.testing.assert_close(relu1_1[:, :3] - relu1_1[:, 3:6], normalized)  # relu(x) - relu(-x) = x
+
+    def pool(x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.max_pool2d(x, 2, 2, ceil_mode=True)
+
+    torch.testing.assert_close(relu2_1[:, :32], pool(relu1_1[:, :32]))  # through conv1_2 and conv2_1
+    torch.testing.assert_close(relu3_1[:, :64], pool(relu2_1[:, :64]))
+    torch.testing.assert_close(relu4_1[:, :128], pool(relu3_1[:, :128]))
+    # the other filters are the plain encoder's random ones
+    torch.testing.assert_close(carrying.convs.conv1_1.weight[6:], plain.convs.conv1_1.weight[6:])
+    torch.testing.assert_close(carrying.convs.conv4_1.weight[256:], plain.convs.conv4_1.weight[256:])
+    assert not torch.equal(carrying.convs.conv4_1.weight[:256], plain.convs.conv4_1.weight[:256])
