@@ -9,6 +9,8 @@ The layers in :mod:`stylesynth.norm` are thin modules over these functions.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -166,12 +168,13 @@ def instance_norm(
 ) -> Tensor:
     """Instance normalization (Ulyanov et al., 2016): statistics over (*) per sample and channel.
 
-    Computed as group normalization with one channel per group, which keeps channels_last inputs
-    channels_last and gives correct input gradients where ``torch.nn.functional.instance_norm``
-    does not (CPU, channels_last input and gradient with batch 1, torch 2.14.1).
+    Contiguous input goes through group normalization with one channel per group; channels_last
+    input through :func:`_instance_norm_channels_last`. Both keep the input's memory format and
+    give correct input gradients where ``torch.nn.functional.instance_norm`` does not (CPU,
+    channels_last input and gradient with batch 1, torch 2.14.1).
     """
     if use_input_stats:
-        if x[0, 0].numel() < 2:
+        if math.prod(x.shape[2:]) < 2:
             raise ValueError(
                 f"instance_norm: expected more than 1 spatial element when using input statistics, got input of shape {tuple(x.shape)}"
             )
@@ -180,10 +183,27 @@ def instance_norm(
                 var, mean = torch.var_mean(x.to(_stats_dtype(x)), dim=_spatial_dims(x), correction=1)
                 running_mean.lerp_(mean.mean(0).to(running_mean.dtype), momentum)
                 running_var.lerp_(var.mean(0).to(running_var.dtype), momentum)
+        if x.shape[0] > 0 and memory_format_of(x) != torch.contiguous_format:
+            return _instance_norm_channels_last(x, weight, bias, eps)
         return F.group_norm(x, x.shape[1], weight, bias, eps)
     if running_mean is None or running_var is None:
         raise ValueError("instance_norm: running statistics are needed when not using input statistics")
     return F.batch_norm(x, running_mean, running_var, weight, bias, False, 0.0, eps)
+
+
+def _instance_norm_channels_last(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float) -> Tensor:
+    """Instance norm of a channels_last ``x`` as one batch norm per sample over its ``(*, C)`` rows.
+
+    A channels_last sample is a contiguous ``(H*W, C)`` matrix whose per-column statistics are its
+    instance statistics, and torch's batch norm kernels for such matrices are fast forward and
+    backward, where group norm's channels_last backward with one channel per group is several
+    times slower on CPU (``bench/results/norm-cpu.md``). The output is channels_last.
+    """
+    n, c = x.shape[:2]
+    channels_minor = x.movedim(1, -1)  # contiguous (N, *, C): a view of channels_last x
+    rows = channels_minor.reshape(n, -1, c)
+    normalized = torch.stack([F.batch_norm(sample, None, None, weight, bias, True, 0.0, eps) for sample in rows.unbind(0)])
+    return normalized.view(channels_minor.shape).movedim(-1, 1)
 
 
 def conditional_instance_norm(
