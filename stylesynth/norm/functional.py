@@ -183,12 +183,22 @@ def instance_norm(
                 var, mean = torch.var_mean(x.to(_stats_dtype(x)), dim=_spatial_dims(x), correction=1)
                 running_mean.lerp_(mean.mean(0).to(running_mean.dtype), momentum)
                 running_var.lerp_(var.mean(0).to(running_var.dtype), momentum)
-        if x.shape[0] > 0 and memory_format_of(x) != torch.contiguous_format:
+        memory_format = memory_format_of(x)
+        if x.shape[0] == 0 or memory_format == torch.contiguous_format:
+            return F.group_norm(x, x.shape[1], weight, bias, eps)
+        if x[0].numel() >= _PER_SAMPLE_BATCH_NORM_MIN_NUMEL:
             return _instance_norm_channels_last(x, weight, bias, eps)
-        return F.group_norm(x, x.shape[1], weight, bias, eps)
+        # Small samples: the per-sample loop costs more than two copies of the whole tensor.
+        return F.group_norm(x.contiguous(), x.shape[1], weight, bias, eps).contiguous(memory_format=memory_format)
     if running_mean is None or running_var is None:
         raise ValueError("instance_norm: running statistics are needed when not using input statistics")
     return F.batch_norm(x, running_mean, running_var, weight, bias, False, 0.0, eps)
+
+
+#: Channels_last samples of at least this many elements take :func:`_instance_norm_channels_last`;
+#: below it the per-sample calls cost more than they save (measured on CPU between 4,096, where
+#: the loop was 0.75x torch's instance norm, and 8,192, where it was 1.4x; ``bench/norm.py``).
+_PER_SAMPLE_BATCH_NORM_MIN_NUMEL = 8192
 
 
 def _instance_norm_channels_last(x: Tensor, weight: Tensor | None, bias: Tensor | None, eps: float) -> Tensor:

@@ -15,6 +15,9 @@ SHAPES = {
     "batch1": (1, 6, 4, 4),
     "1x1": (5, 6, 1, 1),
     "odd": (3, 15, 3, 5),
+    # samples of more than 8,192 elements: the per-sample channels_last path of instance norm
+    "large": (2, 30, 16, 18),
+    "large_3d_batch1": (1, 16, 8, 8, 10),
 }
 
 
@@ -88,9 +91,14 @@ def test_layer_matches_formula_float32(case: Case, shape_name: str, layout: str)
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
+@pytest.mark.parametrize("shape_name", ["2d", "large"])
 @pytest.mark.parametrize("case", CASES, ids=repr)
-def test_layer_matches_formula_bfloat16(case: Case, layout: str) -> None:
-    shape = SHAPES["2d"]
+def test_layer_matches_formula_bfloat16(case: Case, shape_name: str, layout: str) -> None:
+    shape = SHAPES[shape_name]
+    if shape_name == "large" and case.name.startswith("filter_response"):
+        # TLU's max(y, tau) has a kink: among thousands of points, bf16 rounding of y moves some
+        # across tau, and their input gradients then differ by the whole upstream gradient.
+        pytest.skip("TLU kink: bf16 gradients near tau are ill-conditioned at this size")
     x, out, x_ref, expected, layer, _ = _run(case, shape, torch.bfloat16, layout)
     assert out.dtype == torch.bfloat16
     _assert_close(out, expected, torch.bfloat16, "output")
