@@ -43,7 +43,8 @@ class AdaINModule(L.LightningModule):
           + w_s \sum_{i=1}^{4} \mathrm{MSE}(\mu(\phi_i(g)), \mu(\phi_i(s))) + \mathrm{MSE}(\sigma(\phi_i(g)), \sigma(\phi_i(s)))
 
     with ``phi_i`` the relu1_1 ... relu4_1 activations (paper eq. 11-13). Adam, learning rate
-    ``lr / (1 + lr_decay * step)``.
+    ``lr / (1 + lr_decay * step)``, optionally ramped up linearly over the first ``warmup_steps``
+    (not in the paper; 0 turns it off).
 
     Args:
         encoder: ``"vgg_normalised"`` (the public ``vgg_normalised.pth`` at ``encoder_path``, the
@@ -53,6 +54,11 @@ class AdaINModule(L.LightningModule):
             :meth:`VGGEncoder.random`).
         stats: ``"biased"`` or ``"unbiased"`` variance for AdaIN and the style loss.
         lr, lr_decay: Adam's learning rate and its inverse-time decay per step (paper: 1e-4, 5e-5).
+        warmup_steps: steps of linear learning-rate warm-up (paper: 0). Adam moves every weight of
+            the decoder's first conv by about ``lr`` per step whatever its gradient's size, and all
+            4,608 inputs of each of its units are non-negative, so early, coherent steps can push
+            a unit below zero for every input for good; a warm-up keeps those steps small while
+            Adam's moment estimates settle.
         content_weight, style_weight: loss weights (paper: 1 and 10 with mean-squared losses).
         image_every_n_steps: how often a grid of content | style | output rows is saved (0: never).
         num_grid_images: samples per grid.
@@ -66,13 +72,14 @@ class AdaINModule(L.LightningModule):
         stats: str = "biased",
         lr: float = 1e-4,
         lr_decay: float = 5e-5,
+        warmup_steps: int = 0,
         content_weight: float = 1.0,
         style_weight: float = 10.0,
         image_every_n_steps: int = 500,
         num_grid_images: int = 4,
     ) -> None:
         super().__init__()
-        for name, value in (("lr", lr), ("content_weight", content_weight), ("style_weight", style_weight)):
+        for name, value in (("lr", lr), ("warmup_steps", warmup_steps), ("content_weight", content_weight), ("style_weight", style_weight)):
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
         self.save_hyperparameters()
@@ -128,8 +135,8 @@ class AdaINModule(L.LightningModule):
 
     def configure_optimizers(self) -> dict[str, Any]:
         optimizer = torch.optim.Adam(self.net.decoder.parameters(), lr=self.hparams.lr)
-        decay = self.hparams.lr_decay
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 / (1.0 + decay * step))
+        decay, warmup = self.hparams.lr_decay, self.hparams.warmup_steps
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / (warmup + 1)) / (1.0 + decay * step))
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

@@ -49,6 +49,18 @@ class AdaINDecoder(nn.Module):
         )
         self._upsample_after = {name for name, *_, upsample in _LAYOUT if upsample}
         self._last = _LAYOUT[-1][0]
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """He-normal weights (fan-in, ReLU gain) and zero biases, for training from scratch.
+
+        torch's default conv init shrinks the activations layer by layer until the biases decide
+        the sign: about half of the units of the last layers never fire for any input. With He
+        weights and zero biases every unit starts alive and the scale is kept through the nine convs.
+        """
+        for conv in self.convs.values():
+            nn.init.kaiming_normal_(conv.weight, mode="fan_in", nonlinearity="relu")
+            nn.init.zeros_(conv.bias)
 
     def forward(self, features: Tensor) -> Tensor:
         if features.dim() != 4 or features.shape[1] != 512:

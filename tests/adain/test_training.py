@@ -94,6 +94,31 @@ def test_only_the_decoder_trains_with_decaying_learning_rate():
     assert math.isclose(optimizer.param_groups[0]["lr"], 1e-4 / (1 + 5e-5 * 1000), rel_tol=1e-9)
 
 
+def test_warmup_ramps_the_learning_rate_linearly_then_decays():
+    module = AdaINModule(encoder="random", lr=2e-4, lr_decay=5e-5, warmup_steps=9)
+    configured = module.configure_optimizers()
+    optimizer, schedule = configured["optimizer"], configured["lr_scheduler"]["scheduler"]
+    seen = []
+    for _ in range(20):
+        seen.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        schedule.step()
+    for step, lr in enumerate(seen):
+        expected = 2e-4 * min(1.0, (step + 1) / 10) / (1 + 5e-5 * step)
+        assert math.isclose(lr, expected, rel_tol=1e-9), step
+    with pytest.raises(ValueError, match="warmup_steps"):
+        AdaINModule(encoder="random", warmup_steps=-1)
+
+
+def test_decoder_starts_from_he_normal_weights_and_zero_biases():
+    torch.manual_seed(0)
+    decoder = AdaINModule(encoder="random").net.decoder
+    for name, conv in decoder.convs.items():
+        assert torch.count_nonzero(conv.bias) == 0, name
+        fan_in = conv.weight[0].numel()
+        assert math.isclose(conv.weight.std().item(), (2.0 / fan_in) ** 0.5, rel_tol=0.1), name
+
+
 def test_data_module_pairs_random_crops_from_nested_folders(folders):
     content, style = folders
     data = AdaINDataModule(str(content), str(style), batch_size=2, resize=40, crop=32, num_workers=0)
