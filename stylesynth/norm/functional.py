@@ -84,7 +84,7 @@ def channel_stats(x: Tensor, eps: float = 1e-5, unbiased: bool = False) -> tuple
     for half-precision inputs).
     """
     check_input(x, None, "channel_stats", min_dim=3)
-    spatial = x[0, 0].numel()
+    spatial = math.prod(x.shape[2:])
     if spatial < 2 and unbiased:
         raise ValueError(
             f"channel_stats: the unbiased variance needs more than 1 spatial element, got input of shape {tuple(x.shape)}"
@@ -144,7 +144,7 @@ def group_norm(
 
 def _check_values_per_group(x: Tensor, groups: int, name: str) -> None:
     # One value per group normalizes to a constant; torch refuses the same for batch and instance norm.
-    if x.shape[1] // groups * x[0, 0].numel() < 2:
+    if x.shape[1] // groups * math.prod(x.shape[2:]) < 2:
         raise ValueError(
             f"{name}: expected more than 1 value per group to normalize over, got input of shape {tuple(x.shape)}"
         )
@@ -186,7 +186,7 @@ def instance_norm(
         memory_format = memory_format_of(x)
         if x.shape[0] == 0 or memory_format == torch.contiguous_format:
             return F.group_norm(x, x.shape[1], weight, bias, eps)
-        if x[0].numel() >= _PER_SAMPLE_BATCH_NORM_MIN_NUMEL:
+        if math.prod(x.shape[1:]) >= _PER_SAMPLE_BATCH_NORM_MIN_NUMEL:
             return _instance_norm_channels_last(x, weight, bias, eps)
         # Small samples: the per-sample loop costs more than two copies of the whole tensor.
         return F.group_norm(x.contiguous(), x.shape[1], weight, bias, eps).contiguous(memory_format=memory_format)
