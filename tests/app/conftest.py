@@ -7,10 +7,12 @@ The checkpoints are untrained: the tests check that the app wires inputs to the 
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -37,19 +39,16 @@ REQUEST_TIMEOUT = 120
 def write_adain_checkpoint(folder: Path) -> Path:
     """A random AdaIN network saved as an inference checkpoint folder.
 
-    The decoder gets He-initialized weights and a last layer scaled to mid-grey: with torch's
-    default initialization its output is one flat colour whatever the input, and tests could not
+    The decoder starts He-normal with zero biases (``AdaINDecoder.reset_parameters``); its last
+    layer is scaled to mid-grey so that outputs vary with the input and stay in range, and tests can
     tell one style from another.
     """
     torch.manual_seed(0)
     network = AdaINNetwork(VGGEncoder.random(0), AdaINDecoder())
-    convolutions = [module for module in network.decoder.modules() if isinstance(module, torch.nn.Conv2d)]
+    last = network.decoder.convs["conv1_1"]
     with torch.no_grad():
-        for convolution in convolutions:
-            torch.nn.init.kaiming_normal_(convolution.weight, nonlinearity="relu")
-            convolution.bias.zero_()
-        convolutions[-1].weight.mul_(0.05)
-        convolutions[-1].bias.fill_(0.5)
+        last.weight.mul_(0.05)
+        last.bias.fill_(0.5)
     return save_pretrained(folder, network.state_dict(), network.config())
 
 
@@ -78,6 +77,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@contextlib.contextmanager
+def serving(demo: Any) -> Iterator[str]:
+    """Serves the Gradio app ``demo`` on a free port of 127.0.0.1; yields its URL, closes it after."""
+    _, url, _ = app.launch(demo, host="127.0.0.1", port=free_port(), block=False, quiet=True)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
 @pytest.fixture(scope="session")
 def checkpoint_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A ``checkpoints/``-like folder with one tiny checkpoint of each kind and a folder that is not one."""
@@ -93,11 +102,8 @@ def served_app(checkpoint_root: Path) -> Iterator[str]:
     """The app on the tiny checkpoints, served on 127.0.0.1; yields its URL."""
     catalog = app.Catalog.build(checkpoint_root)
     demo = app.build_app(app.AppConfig(catalog=catalog, max_input_pixels=TEST_MAX_PIXELS, default_output_side=64))
-    _, url, _ = app.launch(demo, host="127.0.0.1", port=free_port(), block=False, quiet=True)
-    try:
+    with serving(demo) as url:
         yield url
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from PIL import Image
 import app
 from stylesynth.inference import app_helpers
 
-from .conftest import REQUEST_TIMEOUT, free_port
+from .conftest import REQUEST_TIMEOUT, serving
 
 pytestmark = pytest.mark.browser
 
@@ -75,12 +75,8 @@ def bundled_app(recorders: dict[str, Recorder]) -> Iterator[str]:
     assert catalog.default_adain == "adain-default" and catalog.default_spade == "spade-default", (
         f"the bundled checkpoints are missing from {app.CHECKPOINTS}: found {sorted(catalog.adain)} and {sorted(catalog.spade)}"
     )
-    demo = app.build_app(app.AppConfig(catalog=catalog))
-    _, url, _ = app.launch(demo, host="127.0.0.1", port=free_port(), block=False, quiet=True)
-    try:
+    with serving(app.build_app(app.AppConfig(catalog=catalog))) as url:
         yield url
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="module")
