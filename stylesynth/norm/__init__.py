@@ -3,7 +3,7 @@
 Layers (built by name with :func:`build`)::
 
     batch, sync_batch, batch_renorm, layer, instance, group, rms, filter_response,
-    adain, conditional_instance, spade
+    adain, conditional_instance, spade, clade
 
 Weight re-parametrizations (applied to a module, folded away with :func:`fold`)::
 
@@ -17,6 +17,7 @@ from . import functional
 from .adain import AdaIN
 from .batch import BatchNorm
 from .batch_renorm import BatchRenorm
+from .clade import CLADE
 from .conditional_instance import ConditionalInstanceNorm
 from .filter_response import FilterResponseNorm
 from .fold import fold
@@ -34,6 +35,7 @@ __all__ = [
     "AdaIN",
     "BatchNorm",
     "BatchRenorm",
+    "CLADE",
     "ConditionalInstanceNorm",
     "FilterResponseNorm",
     "GroupNorm",

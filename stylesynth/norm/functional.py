@@ -20,6 +20,8 @@ __all__ = [
     "batch_renorm",
     "channel_stats",
     "check_input",
+    "class_affine",
+    "class_positional_map",
     "conditional_instance_norm",
     "filter_response_norm",
     "group_norm",
@@ -344,6 +346,114 @@ def batch_renorm(
 def spade_modulation(normalized: Tensor, gamma: Tensor, beta: Tensor) -> Tensor:
     """SPADE's spatially-adaptive affine (Park et al., 2019): ``normalized * (1 + gamma) + beta``."""
     return torch.addcmul(beta, normalized, 1 + gamma)
+
+
+def class_affine(
+    normalized: Tensor, labels: Tensor, weight: Tensor, bias: Tensor, modulation: Tensor | None = None
+) -> Tensor:
+    r"""CLADE's class-adaptive affine (Tan et al., 2021): ``normalized * weight[l] + bias[l]`` per position.
+
+    .. math::
+        y_{n,c,p} = \hat x_{n,c,p}\,\gamma_{l_{n,p},c}\,(1 + s^\gamma_{n,p}) + \beta_{l_{n,p},c}\,(1 + s^\beta_{n,p})
+
+    ``labels`` are integer class ids ``(N, *)`` at the size of ``normalized`` ``(N, C, *)``;
+    ``weight`` (``gamma``) and ``bias`` (``beta``) are ``(label_nc, C)`` tables, looked up by one
+    gather (``F.embedding``) of both at once. ``modulation`` is ``None`` or the ``(N, 2, *)`` pair
+    ``(s_gamma, s_beta)`` of the intra-class positional encoding. The output has the memory format of
+    ``normalized``.
+    """
+    table = torch.cat([weight, bias], dim=1).to(normalized.dtype)
+    channels = normalized.shape[1]
+    looked_up = F.embedding(labels, table)  # (N, *, 2C): channels-minor, the layout of channels_last
+    if modulation is not None:
+        pairs = looked_up.unflatten(-1, (2, channels)) * (1 + modulation.to(normalized.dtype)).movedim(1, -1).unsqueeze(-1)
+        looked_up = pairs.flatten(-2)
+    gamma, beta = looked_up.movedim(-1, 1).split(channels, dim=1)
+    memory_format = memory_format_of(normalized)
+    if memory_format == torch.contiguous_format:
+        gamma, beta = gamma.contiguous(), beta.contiguous()
+    return torch.addcmul(beta, normalized, gamma)
+
+
+def _neighbour_offsets(spatial_dims: int) -> list[tuple[int, ...]]:
+    """Every offset in {-1, 0, 1}^D but the zero one: 8-connectivity in 2-D, 26 in 3-D."""
+    offsets = [()]
+    for _ in range(spatial_dims):
+        offsets = [o + (step,) for o in offsets for step in (-1, 0, 1)]
+    return [o for o in offsets if any(o)]
+
+
+def _connected_components(labels: Tensor) -> Tensor:
+    """Per sample, the index (into the flattened spatial axes) of a representative of each pixel's component.
+
+    Components are the maximal sets of same-label pixels connected through neighbours that differ
+    by at most 1 on every axis (8-connectivity in 2-D). Label propagation with pointer jumping: each
+    pixel takes the largest representative among its same-label neighbours, then its
+    representative's representative, until nothing changes; the result is the largest flat index
+    in the component.
+    """
+    n, spatial = labels.shape[0], labels.shape[1:]
+    count = math.prod(spatial)
+    flat_index = torch.arange(count, device=labels.device).expand(n, count).reshape(labels.shape)
+    padded_labels = F.pad(labels, (1, 1) * len(spatial), value=-1)
+    slices = [
+        (slice(None),) + tuple(slice(1 + o, 1 + o + size) for o, size in zip(offset, spatial))
+        for offset in _neighbour_offsets(len(spatial))
+    ]
+    same = [padded_labels[s] == labels for s in slices]
+    representative = flat_index
+    while True:
+        padded = F.pad(representative, (1, 1) * len(spatial), value=-1)
+        updated = representative
+        for s, mask in zip(slices, same):
+            updated = torch.where(mask, torch.maximum(updated, padded[s]), updated)
+        flat = updated.reshape(n, count)
+        flat = flat.gather(1, flat)  # pointer jumping: a representative's representative is in the same component
+        updated = flat.reshape(labels.shape)
+        if torch.equal(updated, representative):
+            return representative.reshape(n, count)
+        representative = updated
+
+
+def class_positional_map(labels: Tensor, eps: float = 1e-5) -> Tensor:
+    r"""CLADE-ICPE's intra-class positional map (Tan et al., 2021): each pixel's normalized offset from its region's centre.
+
+    For class ids ``labels`` ``(N, *)`` (``D`` spatial axes), every connected region of one class
+    (neighbours differing by at most 1 on every axis: 8-connectivity in 2-D) has its centre
+    :math:`c` at the mean of its pixels' coordinates. A pixel at :math:`p` in that region gets, per
+    axis :math:`d`,
+
+    .. math:: P_d(p) = \frac{p_d - c_d}{\max_{q \in \text{region}} |q_d - c_d| + \epsilon}
+
+    which lies in (-1, 1) and is 0 for a one-pixel region. Returns ``(N, D, *)`` float32, axes in
+    the tensor's order (2-D: row offset, then column offset). Regions are those of the authors'
+    released code (OpenCV's connected components, default 8-connectivity; per-axis maximum of the
+    absolute offset, ``eps = 1e-5``), except that class 0 is not left out.
+    """
+    if labels.dtype in (torch.bool,) or labels.is_floating_point() or labels.is_complex():
+        raise TypeError(f"class_positional_map: expected integer class ids of shape (N, *), got dtype {labels.dtype}")
+    if labels.dim() < 2:
+        raise ValueError(f"class_positional_map: expected class ids of shape (N, *) with a spatial axis, got shape {tuple(labels.shape)}")
+    n, spatial = labels.shape[0], labels.shape[1:]
+    count = math.prod(spatial)
+    if n * count == 0:
+        return torch.zeros((n, len(spatial), *spatial), device=labels.device)
+    labels = labels.long()
+    representative = _connected_components(labels)
+    key = (representative + torch.arange(n, device=labels.device)[:, None] * count).reshape(-1)
+    # integer coordinates: exact sums and centres in float64 for any image size
+    grids = torch.meshgrid(*[torch.arange(size, device=labels.device) for size in spatial], indexing="ij")
+    sizes = torch.zeros(n * count, dtype=torch.float64, device=labels.device).index_add_(
+        0, key, torch.ones(n * count, dtype=torch.float64, device=labels.device)
+    )
+    axes = []
+    for grid in grids:
+        coordinate = grid.reshape(1, count).expand(n, count).reshape(-1).double()
+        centre = torch.zeros_like(sizes).index_add_(0, key, coordinate)[key] / sizes[key]
+        offset = coordinate - centre
+        reach = torch.zeros_like(sizes).scatter_reduce_(0, key, offset.abs(), "amax", include_self=False)[key]
+        axes.append((offset / (reach + eps)).float().reshape(n, *spatial))
+    return torch.stack(axes, dim=1)
 
 
 def standardize_weight(weight: Tensor, eps: float = 1e-5) -> Tensor:

@@ -115,3 +115,58 @@ def standardize(weight, eps=1e-5):
     mean = weight.sum(dim=dims, keepdim=True) / count
     var = ((weight - mean) ** 2).sum(dim=dims, keepdim=True) / count
     return (weight - mean) / torch.sqrt(var + eps)
+
+
+def region_offsets(labels):
+    """CLADE-ICPE's positional map by flood fill, pixel by pixel: per connected same-class region
+    (neighbours within 1 on every axis), each pixel's offset from the region's mean coordinate divided
+    by the region's largest absolute offset on that axis plus 1e-5. ``labels``: (N, *) ints -> (N, D, *)."""
+    import itertools
+
+    n, spatial = labels.shape[0], tuple(labels.shape[1:])
+    out = torch.zeros((n, len(spatial)) + spatial, dtype=torch.float64)
+    steps = [s for s in itertools.product((-1, 0, 1), repeat=len(spatial)) if any(s)]
+    for b in range(n):
+        grid = labels[b].tolist()
+
+        def at(p):
+            value = grid
+            for i in p:
+                value = value[i]
+            return value
+
+        seen = set()
+        for start in itertools.product(*[range(s) for s in spatial]):
+            if start in seen:
+                continue
+            region, stack = [], [start]
+            seen.add(start)
+            while stack:
+                p = stack.pop()
+                region.append(p)
+                for step in steps:
+                    q = tuple(a + d for a, d in zip(p, step))
+                    if all(0 <= a < s for a, s in zip(q, spatial)) and q not in seen and at(q) == at(start):
+                        seen.add(q)
+                        stack.append(q)
+            for axis in range(len(spatial)):
+                centre = sum(p[axis] for p in region) / len(region)
+                reach = max(abs(p[axis] - centre) for p in region)
+                for p in region:
+                    out[(b, axis) + p] = (p[axis] - centre) / (reach + 1e-5)
+    return out
+
+
+def clade(x, onehot, weight, bias, inner, positional=None, conv_gamma=None, conv_beta=None):
+    """CLADE written out: the inner norm, then gamma and beta as the one-hot map times the class tables
+    (a 1x1 convolution, not a gather), optionally scaled by 1 + a 1x1 conv of the positional map."""
+    gamma = torch.einsum("nk...,kc->nc...", onehot.double(), weight.double())
+    beta = torch.einsum("nk...,kc->nc...", onehot.double(), bias.double())
+    if positional is not None:
+        def conv(layer):
+            w = layer.weight.double().reshape(-1)
+            return torch.einsum("nd...,d->n...", positional.double(), w).unsqueeze(1) + layer.bias.double()
+
+        gamma = gamma * (1 + conv(conv_gamma))
+        beta = beta * (1 + conv(conv_beta))
+    return inner(x) * gamma + beta

@@ -13,7 +13,7 @@ import stylesynth.norm as norm
 
 ALL_NAMES = {
     "batch", "sync_batch", "layer", "instance", "group", "adain", "spade", "conditional_instance",
-    "rms", "filter_response", "batch_renorm", "weight_norm", "weight_standardization", "spectral_norm",
+    "rms", "filter_response", "batch_renorm", "clade", "weight_norm", "weight_standardization", "spectral_norm",
 }
 
 
@@ -29,10 +29,10 @@ def test_names_from_a_fresh_interpreter() -> None:
 
 @pytest.mark.parametrize("name", sorted(ALL_NAMES - {"weight_norm", "weight_standardization", "spectral_norm"}))
 def test_every_layer_builds_by_name_and_runs(name) -> None:
-    options = {"group": {"groups": 4}, "spade": {"label_nc": 3}, "conditional_instance": {"num_styles": 2}}.get(name, {})
+    options = {"group": {"groups": 4}, "spade": {"label_nc": 3}, "clade": {"label_nc": 3}, "conditional_instance": {"num_styles": 2}}.get(name, {})
     layer = norm.build(name, 8, **options)
     x = torch.randn(2, 8, 4, 4)
-    extra = {"adain": (x.flip(0),), "spade": (torch.randn(2, 3, 4, 4),), "conditional_instance": (torch.tensor([0, 1]),)}.get(name, ())
+    extra = {"adain": (x.flip(0),), "spade": (torch.randn(2, 3, 4, 4),), "clade": (torch.randn(2, 3, 4, 4),), "conditional_instance": (torch.tensor([0, 1]),)}.get(name, ())
     assert layer(x, *extra).shape == x.shape
 
 
