@@ -1,59 +1,188 @@
-"""Images in and out: PIL, files and tensors, with errors that say what was wrong."""
+"""Images in and out: the one path every image takes into the library, the CLI and the app.
+
+:func:`load_image` reads a file, encoded bytes or a PIL image the same way everywhere:
+
+1. the header is read first; a file that is not a PNG, JPEG, WebP, BMP, GIF or TIFF image, or that
+   has more than ``max_pixels`` pixels (:data:`MAX_PIXELS` by default), is refused before decoding;
+2. the whole image is decoded up front, so a truncated or corrupt file is an error here and not a
+   half-grey picture later (``PIL.ImageFile.LOAD_TRUNCATED_IMAGES`` is left at its default, False);
+3. the EXIF orientation is applied (``PIL.ImageOps.exif_transpose``), so a phone photo comes out
+   upright, as a browser shows it; sizes (output size, mask size) are those of the upright image;
+4. the pixels become ``mode``: transparency (RGBA, LA, PA, or a palette's transparent colour) is
+   composited onto **white**; 16-bit greyscale is scaled to 8 bits (``v * 255 / 65535``), never
+   clipped; palette, 1-bit, CMYK and YCbCr images are converted by Pillow. ``mode=None`` keeps the
+   stored mode (label maps: "P", "L", "I;16", "RGB").
+
+Every failure is an :class:`ImageError` (a ``ValueError``) that names the input, says what was
+wrong and what is accepted.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
+import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from torch import Tensor
 from torchvision.transforms.v2 import functional as TF
 
 from .atomic import atomic_output
 
-ImageLike = str | os.PathLike | Image.Image | Tensor
+ImageLike = str | os.PathLike | bytes | Image.Image
 
 #: Extensions written by :func:`save_image` and found when a folder is given.
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
-#: Largest image accepted by :func:`load_image` (width × height), to refuse decompression bombs.
+#: Pillow decoders :func:`load_image` uses (JPEG's also opens MPO, the multi-picture JPEG many phones write).
+FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
+#: The formats, as messages name them.
+ACCEPTED_FORMATS = "PNG, JPEG, WebP, BMP, GIF or TIFF"
+
+#: Largest image (width × height) accepted by :func:`load_image`, images and label maps alike;
+#: checked from the header, before decoding, to refuse decompression bombs.
 MAX_PIXELS = 8192 * 8192
+
+_TRANSPARENT_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+_SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 
 
 class ImageError(ValueError):
-    """An input that is not a usable image (missing, unreadable, wrong shape or dtype)."""
+    """An input that is not a usable image (missing, unreadable, truncated, too large, wrong shape or dtype)."""
 
 
-def load_image(source: ImageLike, mode: str = "RGB", max_pixels: int = MAX_PIXELS) -> Image.Image:
-    """Opens ``source`` (a path or a PIL image) as a PIL image in ``mode``, fully decoded."""
-    if isinstance(source, Image.Image):
-        image = source
-    elif isinstance(source, (str, os.PathLike)):
+def _describe(source: ImageLike, what: str | None) -> str:
+    if what is not None:
+        return what
+    if isinstance(source, (str, os.PathLike)):
+        return str(source)
+    return "the image"
+
+
+def check_pixels(width: int, height: int, what: str, max_pixels: int = MAX_PIXELS) -> None:
+    """Refuses an image of ``width`` × ``height`` that has no pixels or more than ``max_pixels``."""
+    if width < 1 or height < 1:
+        raise ImageError(f"{what} has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        side = int(max_pixels**0.5)
+        raise ImageError(
+            f"{what} is {width}x{height} = {width * height:,} pixels, more than the limit of {max_pixels:,} "
+            f"(e.g. {side}x{side}); scale it down"
+        )
+
+
+def _open(source: str | os.PathLike | bytes, what: str, max_pixels: int) -> Image.Image:
+    """The file or bytes opened lazily (header only), or an ImageError."""
+    if isinstance(source, (bytes, bytearray)):
+        stream = io.BytesIO(source)
+    else:
         path = Path(source)
         if not path.exists():
-            raise ImageError(f"image file not found: {path}")
+            raise ImageError(f"{what}: file not found")
         if path.is_dir():
-            raise ImageError(f"expected an image file, got a folder: {path}")
+            raise ImageError(f"{what}: expected an image file, got a folder")
+        stream = path
+    try:
+        return Image.open(stream, formats=FORMATS)
+    except Image.DecompressionBombError as error:
+        raise ImageError(f"{what} has more pixels than the limit of {max_pixels:,} ({error})") from None
+    except PermissionError:
+        raise ImageError(f"{what}: the file cannot be read (permission denied)") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise ImageError(f"{what} is not an image file; accepted formats are {ACCEPTED_FORMATS}") from None
+
+
+def image_size(source: str | os.PathLike | bytes, what: str | None = None, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
+    """``(width, height)`` of an image file or encoded bytes from its header alone (nothing decoded).
+
+    Raises :class:`ImageError` as :func:`load_image` does for a file that is not an image or is too large.
+    """
+    name = _describe(source, what)
+    with _open(source, name, max_pixels) as opened:
+        width, height = opened.size
+    check_pixels(width, height, name, max_pixels)
+    return width, height
+
+
+def _decode(source: str | os.PathLike | bytes, what: str, max_pixels: int) -> Image.Image:
+    """The first frame of the file or bytes, fully decoded, after the header's size was checked."""
+    with _open(source, what, max_pixels) as opened:
+        check_pixels(opened.width, opened.height, what, max_pixels)
+        if ImageFile.LOAD_TRUNCATED_IMAGES:  # set globally by some other library: truncation would pass
+            raise ImageError(f"{what}: cannot check the image for truncation while PIL.ImageFile.LOAD_TRUNCATED_IMAGES is set")
         try:
-            with Image.open(path) as opened:
-                if opened.width * opened.height > max_pixels:
-                    raise ImageError(
-                        f"{path}: image of {opened.width}x{opened.height} pixels is larger than the limit of {max_pixels} pixels"
-                    )
-                opened.load()
-                image = opened.copy()
-        except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-            raise ImageError(
-                f"{path}: not a readable image ({error}); accepted formats include PNG, JPEG, BMP, WebP and TIFF"
-            ) from None
+            opened.load()
+            return opened.copy()
+        except Image.DecompressionBombError as error:
+            raise ImageError(f"{what} is too large to decode ({error})") from None
+        except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, ZeroDivisionError) as error:
+            # Pillow's decoders report damaged data in all these ways ("image file is truncated", ...)
+            raise ImageError(f"{what} could not be decoded: the file is truncated or damaged ({error}); accepted formats are {ACCEPTED_FORMATS}") from None
+
+
+def upright(image: Image.Image) -> Image.Image:
+    """``image`` turned by its EXIF orientation tag (the tag removed); unreadable EXIF leaves it as stored."""
+    try:
+        turned = ImageOps.exif_transpose(image)
+    except Exception:  # noqa: BLE001 - damaged EXIF blocks are common; viewers show such images as stored
+        return image
+    return turned if turned is not None else image
+
+
+def _eight_bit_grey(image: Image.Image) -> Image.Image:
+    """16-bit (or 32-bit integer) greyscale scaled to 8 bits: ``round(v * 255 / 65535)``, clipped to 0..65535 first."""
+    values = np.asarray(image, dtype=np.float64)
+    scaled = np.rint(np.clip(values, 0, 65535) * (255 / 65535)).astype(np.uint8)
+    return Image.fromarray(scaled, mode="L")
+
+
+def convert(image: Image.Image, mode: str, what: str = "the image") -> Image.Image:
+    """``image`` in ``mode`` ("RGB" or "L") by the rules in this module's docstring (alpha on white, 16-bit scaled)."""
+    if image.mode in _SIXTEEN_BIT_MODES:
+        image = _eight_bit_grey(image)
+    if image.mode in _TRANSPARENT_MODES or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
+    if image.mode == mode:
+        return image
+    try:
+        return image.convert(mode)
+    except (ValueError, OSError):
+        raise ImageError(f"{what}: images of mode {image.mode!r} cannot be converted to {mode}; save it as 8-bit RGB or greyscale") from None
+
+
+def load_image(
+    source: ImageLike,
+    mode: str | None = "RGB",
+    max_pixels: int = MAX_PIXELS,
+    what: str | None = None,
+) -> Image.Image:
+    """Reads ``source`` (a path, encoded bytes or a PIL image) as an upright, fully decoded PIL image in ``mode``.
+
+    Args:
+        source: an image file path, the bytes of an image file, or a PIL image (its EXIF orientation
+            is applied too).
+        mode: ``"RGB"`` (default) or ``"L"``, converted as the module docstring says, or ``None`` to
+            keep the stored mode (label maps).
+        max_pixels: the largest width × height accepted; checked before decoding.
+        what: how messages name the input (default: its path, or "the image").
+
+    Raises:
+        ImageError: the input is missing, not an image, truncated, too large or of an unusable mode.
+    """
+    name = _describe(source, what)
+    if isinstance(source, Image.Image):
+        check_pixels(source.width, source.height, name, max_pixels)
+        image = source
+    elif isinstance(source, (str, os.PathLike, bytes, bytearray)):
+        image = _decode(source, name, max_pixels)
     else:
-        raise ImageError(f"expected an image path or a PIL image, got {type(source).__name__}")
-    if image.width * image.height > max_pixels:
-        raise ImageError(f"image of {image.width}x{image.height} pixels is larger than the limit of {max_pixels} pixels")
-    if image.width < 1 or image.height < 1:
-        raise ImageError(f"image has no pixels ({image.width}x{image.height})")
-    return image.convert(mode) if image.mode != mode else image
+        raise ImageError(f"{name}: expected an image file path, the bytes of an image file or a PIL image, got {type(source).__name__}")
+    image = upright(image)
+    check_pixels(image.width, image.height, name, max_pixels)
+    return image if mode is None else convert(image, mode, name)
 
 
 def pil_to_tensor(image: Image.Image) -> Tensor:
@@ -77,8 +206,15 @@ def save_image(image: Image.Image | Tensor, path: str | os.PathLike) -> Path:
     target = Path(path)
     if target.suffix.lower() not in IMAGE_EXTENSIONS:
         raise ImageError(f"cannot save {target}: the extension must be one of {', '.join(IMAGE_EXTENSIONS)}")
-    pil = image if isinstance(image, Image.Image) else tensor_to_pil(image)
-    image_format = Image.registered_extensions()[target.suffix.lower()]
     with atomic_output(target) as temporary:
-        pil.save(temporary, format=image_format)
+        write_image(image, temporary, target.suffix)
     return target
+
+
+def write_image(image: Image.Image | Tensor, path: str | os.PathLike, suffix: str | None = None) -> None:
+    """Writes ``image`` to ``path`` (not atomically) in the format of ``suffix`` (default: the path's extension)."""
+    extension = (suffix or Path(path).suffix).lower()
+    if extension not in IMAGE_EXTENSIONS:
+        raise ImageError(f"cannot save {path}: the extension must be one of {', '.join(IMAGE_EXTENSIONS)}")
+    pil = image if isinstance(image, Image.Image) else tensor_to_pil(image)
+    pil.save(path, format=Image.registered_extensions()[extension])
