@@ -7,8 +7,11 @@ import re
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..norm import SPADE, spectral_norm
+from ..norm import CLADE, SPADE, spectral_norm
 from ..norm.spade import PARAM_FREE_NORMS as INNER_NORMS
+
+#: the block's modulated norm: SPADE (Park et al., 2019) or CLADE (Tan et al., 2021)
+MODULATIONS = ("spade", "clade")
 
 #: slope of SPADE's LeakyReLU activations (the official code's ``actvn``)
 LEAKY_SLOPE = 0.2
@@ -61,7 +64,9 @@ class SPADEResBlock(nn.Module):
     (1×1, no bias, no activation) when the channels change, else :math:`x`. The middle width is
     ``min(in, out)``. Submodule names (``conv_0``, ``conv_1``, ``conv_s``, ``norm_0``, ``norm_1``,
     ``norm_s``) and, with ``spectral=True``, spectral norm's ``weight_orig``/``weight_u``/``weight_v``
-    follow the official release.
+    follow the official release. With ``modulation="clade"`` the three norms are
+    :class:`~stylesynth.norm.CLADE` (a per-class lookup of γ, β instead of SPADE's convs) under the
+    same names; ``kernel_size`` and ``hidden_channels`` are SPADE's and then unused.
 
     Args:
         in_channels: channels of ``x``.
@@ -71,9 +76,12 @@ class SPADEResBlock(nn.Module):
         spectral: spectral normalization on the three convs (the paper's setting).
         kernel_size: kernel of SPADE's convs.
         hidden_channels: width of SPADE's shared conv (128 in the paper).
+        modulation: ``"spade"`` or ``"clade"``.
+        positional: CLADE's intra-class positional encoding (CLADE-ICPE); CLADE only.
 
     Shape:
-        ``x`` ``(N, in_channels, H, W)``, ``segmap`` ``(N, semantic_nc, H', W')`` -> ``(N, out_channels, H, W)``.
+        ``x`` ``(N, in_channels, H, W)``, ``segmap`` ``(N, semantic_nc, H', W')`` (CLADE: or class ids
+        ``(N, H', W')``), ``positional_map`` (CLADE-ICPE, optional) ``(N, 2, H', W')`` -> ``(N, out_channels, H, W)``.
     """
 
     def __init__(
@@ -85,10 +93,17 @@ class SPADEResBlock(nn.Module):
         spectral: bool = True,
         kernel_size: int = 3,
         hidden_channels: int = 128,
+        modulation: str = "spade",
+        positional: bool = False,
     ) -> None:
         super().__init__()
         if norm not in INNER_NORMS:
             raise ValueError(f"SPADEResBlock: norm must be one of {', '.join(INNER_NORMS)}, got {norm!r}")
+        if modulation not in MODULATIONS:
+            raise ValueError(f"SPADEResBlock: modulation must be one of {', '.join(MODULATIONS)}, got {modulation!r}")
+        if positional and modulation != "clade":
+            raise ValueError("SPADEResBlock: positional (CLADE-ICPE) needs modulation='clade'")
+        self.modulation = modulation
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.learned_shortcut = in_channels != out_channels
@@ -97,25 +112,35 @@ class SPADEResBlock(nn.Module):
         self.conv_1 = make_conv(middle, out_channels, 3, padding=1, spectral=spectral)
         if self.learned_shortcut:
             self.conv_s = make_conv(in_channels, out_channels, 1, bias=False, spectral=spectral)
-        spade = dict(label_nc=semantic_nc, norm=norm, hidden_channels=hidden_channels, kernel_size=kernel_size)
-        self.norm_0 = SPADE(in_channels, **spade)
-        self.norm_1 = SPADE(middle, **spade)
+        if modulation == "clade":
+            def make_norm(channels: int) -> nn.Module:
+                return CLADE(channels, semantic_nc, norm=norm, positional=positional)
+        else:
+            def make_norm(channels: int) -> nn.Module:
+                return SPADE(channels, semantic_nc, norm=norm, hidden_channels=hidden_channels, kernel_size=kernel_size)
+        self.norm_0 = make_norm(in_channels)
+        self.norm_1 = make_norm(middle)
         if self.learned_shortcut:
-            self.norm_s = SPADE(in_channels, **spade)
+            self.norm_s = make_norm(in_channels)
         for spade_layer in self.spade_layers():
-            for conv in (spade_layer.mlp_shared[0], spade_layer.mlp_gamma, spade_layer.mlp_beta):
-                init_weight(conv)
+            if isinstance(spade_layer, SPADE):
+                for conv in (spade_layer.mlp_shared[0], spade_layer.mlp_gamma, spade_layer.mlp_beta):
+                    init_weight(conv)
 
-    def spade_layers(self) -> list[SPADE]:
+    def spade_layers(self) -> list[SPADE | CLADE]:
+        """The block's modulated norms (``norm_0``, ``norm_1`` and, with a learned shortcut, ``norm_s``)."""
         return [module for module in (self.norm_0, self.norm_1, getattr(self, "norm_s", None)) if module is not None]
 
-    def shortcut(self, x: Tensor, segmap: Tensor) -> Tensor:
-        return self.conv_s(self.norm_s(x, segmap)) if self.learned_shortcut else x
+    def _norm(self, layer: nn.Module, x: Tensor, segmap: Tensor, positional_map: Tensor | None) -> Tensor:
+        return layer(x, segmap, positional_map) if positional_map is not None else layer(x, segmap)
 
-    def forward(self, x: Tensor, segmap: Tensor) -> Tensor:
-        residual = self.conv_0(F.leaky_relu(self.norm_0(x, segmap), LEAKY_SLOPE))
-        residual = self.conv_1(F.leaky_relu(self.norm_1(residual, segmap), LEAKY_SLOPE))
-        return self.shortcut(x, segmap) + residual
+    def shortcut(self, x: Tensor, segmap: Tensor, positional_map: Tensor | None = None) -> Tensor:
+        return self.conv_s(self._norm(self.norm_s, x, segmap, positional_map)) if self.learned_shortcut else x
+
+    def forward(self, x: Tensor, segmap: Tensor, positional_map: Tensor | None = None) -> Tensor:
+        residual = self.conv_0(F.leaky_relu(self._norm(self.norm_0, x, segmap, positional_map), LEAKY_SLOPE))
+        residual = self.conv_1(F.leaky_relu(self._norm(self.norm_1, residual, segmap, positional_map), LEAKY_SLOPE))
+        return self.shortcut(x, segmap, positional_map) + residual
 
     def extra_repr(self) -> str:
-        return f"{self.in_channels}, {self.out_channels}, learned_shortcut={self.learned_shortcut}"
+        return f"{self.in_channels}, {self.out_channels}, learned_shortcut={self.learned_shortcut}, modulation={self.modulation!r}"

@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .spade_blocks import LEAKY_SLOPE, SPADEResBlock, init_weight, make_conv
+from ..norm.functional import class_positional_map
+from .spade_blocks import LEAKY_SLOPE, MODULATIONS, SPADEResBlock, init_weight, make_conv
 
 #: ``num_upsampling_layers`` -> number of ×2 upsamplings between the latent and the image
 UPSAMPLINGS = {"normal": 5, "more": 6, "most": 7}
@@ -46,6 +47,12 @@ class SPADEGenerator(nn.Module):
     map, with nearest ×2 upsampling between them; finally LeakyReLU(0.2), a 3×3 ``conv_img`` and tanh.
     Module names and parameter shapes are those of the official ``latest_net_G.pth``.
 
+    ``modulation="clade"`` makes every block's norm :class:`~stylesynth.norm.CLADE` (Tan et al.,
+    TPAMI 2021): γ, β looked up per class instead of predicted by SPADE's convs, far fewer
+    parameters and operations; the class ids (argmax of the map's channels: instance edges, the
+    last channel, never win) and, with ``positional=True`` (CLADE-ICPE), the intra-class positional
+    map are computed once per forward at the map's resolution and shared by all blocks.
+
     Args:
         semantic_nc: channels of the input map: classes + 1 with a don't-care label + 1 with
             instance edges (COCO-Stuff 184, ADE20K 151, Cityscapes 36).
@@ -57,8 +64,10 @@ class SPADEGenerator(nn.Module):
         z_dim: size of ``z``.
         norm: SPADE's parameter-free inner norm; the paper trains with ``sync_batch``.
         spectral: spectral norm on the residual blocks' convs (the paper's ``spectral`` prefix).
-        kernel_size: kernel of SPADE's convs.
-        hidden_channels: width of SPADE's shared conv (128 in the paper).
+        kernel_size: kernel of SPADE's convs (unused with CLADE).
+        hidden_channels: width of SPADE's shared conv (128 in the paper; unused with CLADE).
+        modulation: the blocks' modulated norm, ``"spade"`` or ``"clade"``.
+        positional: CLADE's intra-class positional encoding (CLADE-ICPE); with ``"clade"`` only.
 
     Shape:
         ``segmap`` ``(N, semantic_nc, H, W)`` (any size; it is resized with nearest interpolation),
@@ -78,8 +87,14 @@ class SPADEGenerator(nn.Module):
         spectral: bool = True,
         kernel_size: int = 3,
         hidden_channels: int = 128,
+        modulation: str = "spade",
+        positional: bool = False,
     ) -> None:
         super().__init__()
+        if modulation not in MODULATIONS:
+            raise ValueError(f"SPADEGenerator: modulation must be one of {', '.join(MODULATIONS)}, got {modulation!r}")
+        if positional and modulation != "clade":
+            raise ValueError("SPADEGenerator: positional (CLADE-ICPE) needs modulation='clade'")
         if semantic_nc < 1 or ngf < 2:
             raise ValueError(f"SPADEGenerator: semantic_nc must be >= 1 and ngf >= 2, got {semantic_nc} and {ngf}")
         self.semantic_nc = semantic_nc
@@ -87,6 +102,8 @@ class SPADEGenerator(nn.Module):
         self.num_upsampling_layers = num_upsampling_layers
         self.use_vae = use_vae
         self.z_dim = z_dim
+        self.modulation = modulation
+        self.positional = positional
         self.latent_height, self.latent_width = latent_size(crop_size, aspect_ratio, num_upsampling_layers)
         top = 16 * ngf
         if use_vae:
@@ -94,7 +111,8 @@ class SPADEGenerator(nn.Module):
         else:
             self.fc = make_conv(semantic_nc, top, 3, padding=1)
         block = dict(
-            semantic_nc=semantic_nc, norm=norm, spectral=spectral, kernel_size=kernel_size, hidden_channels=hidden_channels
+            semantic_nc=semantic_nc, norm=norm, spectral=spectral, kernel_size=kernel_size, hidden_channels=hidden_channels,
+            modulation=modulation, positional=positional,
         )
         self.head_0 = SPADEResBlock(top, top, **block)
         self.G_middle_0 = SPADEResBlock(top, top, **block)
@@ -140,18 +158,22 @@ class SPADEGenerator(nn.Module):
             x = self.fc(z.to(segmap.dtype)).view(-1, 16 * self.ngf, self.latent_height, self.latent_width)
         else:
             x = self.fc(F.interpolate(segmap, size=(self.latent_height, self.latent_width), mode="nearest"))
-        x = self.head_0(x, segmap)
+        condition: tuple[Tensor, ...] = (segmap,)
+        if self.modulation == "clade":  # class ids (and positional map) once, for every block
+            labels = segmap.argmax(1)
+            condition = (labels, class_positional_map(labels)) if self.positional else (labels,)
+        x = self.head_0(x, *condition)
         x = F.interpolate(x, scale_factor=2, mode="nearest")
-        x = self.G_middle_0(x, segmap)
+        x = self.G_middle_0(x, *condition)
         if self.num_upsampling_layers in ("more", "most"):
             x = F.interpolate(x, scale_factor=2, mode="nearest")
-        x = self.G_middle_1(x, segmap)
+        x = self.G_middle_1(x, *condition)
         for block in self.upsample_blocks():
-            x = block(F.interpolate(x, scale_factor=2, mode="nearest"), segmap)
+            x = block(F.interpolate(x, scale_factor=2, mode="nearest"), *condition)
         return torch.tanh(self.conv_img(F.leaky_relu(x, LEAKY_SLOPE)))
 
     def extra_repr(self) -> str:
         return (
             f"semantic_nc={self.semantic_nc}, ngf={self.ngf}, num_upsampling_layers={self.num_upsampling_layers!r}, "
-            f"output_size={self.output_size}, use_vae={self.use_vae}"
+            f"output_size={self.output_size}, use_vae={self.use_vae}, modulation={self.modulation!r}, positional={self.positional}"
         )
