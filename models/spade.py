@@ -47,6 +47,8 @@ class SPADEModule(LightningModule):
         instance: add the instance-edge channel (batches then carry ``"instance"`` maps).
         ngf, num_upsampling_layers, crop_size, aspect_ratio, norm, spectral, spade_kernel_size,
             spade_hidden_channels, use_vae, z_dim: the generator (see :class:`SPADEGenerator`).
+        modulation, positional: the generator's modulated norm, ``"spade"`` or ``"clade"``, and
+            CLADE's intra-class positional encoding (see :class:`SPADEGenerator`).
         encoder_ndf, encoder_image_size: the VAE encoder (see :class:`StyleEncoder`).
         ndf, num_discriminators, discriminator_layers, discriminator_norm: the discriminator.
         lambda_feat, lambda_vgg, lambda_kld: loss weights (10, 10, 0.05 in the paper); 0 turns a loss off.
@@ -81,6 +83,8 @@ class SPADEModule(LightningModule):
         spectral: bool = True,
         spade_kernel_size: int = 3,
         spade_hidden_channels: int = 128,
+        modulation: str = "spade",
+        positional: bool = False,
         use_vae: bool = False,
         z_dim: int = 256,
         encoder_ndf: int = 64,
@@ -135,6 +139,8 @@ class SPADEModule(LightningModule):
             "spectral": h.spectral,
             "kernel_size": h.spade_kernel_size,
             "hidden_channels": h.spade_hidden_channels,
+            "modulation": h.modulation,
+            "positional": h.positional,
         }
 
     def encoder_config(self) -> dict[str, Any]:
