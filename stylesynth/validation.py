@@ -35,41 +35,42 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def check_alpha(alpha: Any) -> float:
-    """AdaIN's content/style trade-off: a number in [0, 1]."""
+def check_alpha(alpha: Any, name: str = "alpha") -> float:
+    """AdaIN's content/style trade-off: a number in [0, 1]. ``name``: how messages call it (``--alpha`` in the CLI)."""
     if not _is_number(alpha):
-        raise TypeError(f"alpha must be a number in [0, 1], got {type(alpha).__name__}")
+        raise TypeError(f"{name} must be a number in [0, 1], got {type(alpha).__name__}")
     if not 0.0 <= float(alpha) <= 1.0:  # also refuses NaN
-        raise ValueError(f"alpha must be in [0, 1] (0: content only, 1: full style), got {alpha}")
+        raise ValueError(f"{name} must be in [0, 1] (0: content only, 1: full style), got {alpha}")
     return float(alpha)
 
 
-def style_weights(weights: Sequence[Any] | None, count: int) -> list[float]:
+def style_weights(weights: Sequence[Any] | None, count: int, name: str = "weights") -> list[float]:
     """One weight per style, finite and non-negative, not all zero -> the weights scaled to sum 1 (equal when ``None``)."""
     if weights is None:
         return [1.0 / count] * count
     if isinstance(weights, (str, bytes)) or not isinstance(weights, Sequence):
-        raise TypeError(f"weights must be a list of numbers, one per style, got {type(weights).__name__}")
+        raise TypeError(f"{name} must be a list of numbers, one per style, got {type(weights).__name__}")
     values = list(weights)
     if len(values) != count:
-        raise ValueError(f"weights: got {len(values)} weight(s) for {count} style(s); give one weight per style")
+        raise ValueError(f"{name}: got {len(values)} weight(s) for {count} style(s); give one weight per style")
     if not all(_is_number(value) and math.isfinite(value) and value >= 0 for value in values):
-        raise ValueError(f"weights must be finite non-negative numbers, got {values}")
+        raise ValueError(f"{name} must be finite non-negative numbers, got {values}")
     largest = max(float(value) for value in values)
     if largest <= 0:
-        raise ValueError(f"weights must not all be zero, got {values}; set at least one above 0")
+        raise ValueError(f"{name} must not all be zero, got {values}; set at least one above 0")
     scaled = [float(value) / largest for value in values]  # in [0, 1]: the sum cannot overflow
     total = sum(scaled)
     return [value / total for value in scaled]
 
 
-def check_mask_count(mask_count: int, style_count: int, weights_given: bool = False) -> None:
+def check_mask_count(mask_count: int, style_count: int, weights_given: bool = False, names: tuple[str, str] = ("mask", "weights")) -> None:
     """Masks route styles: one per style, or one mask with two styles (the second takes the complement)."""
+    mask, weights = names
     if weights_given:
-        raise ValueError("weights and mask cannot be combined: with a mask each region takes one style")
+        raise ValueError(f"{weights} and {mask} cannot be combined: with a mask each region takes one style")
     if mask_count != style_count and not (mask_count == 1 and style_count == 2):
         raise ValueError(
-            f"mask: got {mask_count} mask(s) for {style_count} style(s); give one mask per style, "
+            f"{mask}: got {mask_count} mask(s) for {style_count} style(s); give one mask per style, "
             "or one mask with one style (styled inside) or with two styles (first inside, second outside)"
         )
 
@@ -105,25 +106,25 @@ def check_resize(name: str, size: int | None, height: int, width: int, what: str
         )
 
 
-def check_seeds(seed: Any, count: int) -> list[int] | None:
+def check_seeds(seed: Any, count: int, name: str = "seed") -> list[int] | None:
     """``count`` seeds from ``seed``: an integer (label map ``i`` gets ``seed + i``), a list of ``count``, or ``None``."""
     if seed is None:
         return None
     values: list[Any]
     if isinstance(seed, (list, tuple)):
         if len(seed) != count:
-            raise ValueError(f"seed: {len(seed)} seeds for {count} label maps; give one seed, or one per label map")
+            raise ValueError(f"{name}: {len(seed)} seeds for {count} label maps; give one seed, or one per label map")
         values = list(seed)
     else:
         values = [seed]
     for value in values:
         if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-            raise TypeError(f"seed must be a whole number from 0 to {MAX_SEED} (or a list of them), got {type(value).__name__}")
+            raise TypeError(f"{name} must be a whole number from 0 to {MAX_SEED} (or a list of them), got {type(value).__name__}")
     if not isinstance(seed, (list, tuple)):
         values = [int(seed) + index for index in range(count)]
     for value in values:
         if not 0 <= int(value) <= MAX_SEED:
-            raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED} (2**63 - 1), got {value}")
+            raise ValueError(f"{name} must be a whole number from 0 to {MAX_SEED} (2**63 - 1); with several label maps, {name} + their count - 1 too; got {value}")
     return [int(value) for value in values]
 
 

@@ -39,11 +39,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
-        print("stylesynth: interrupted", file=sys.stderr)
+        print(f"stylesynth {args.command}: interrupted; nothing was written", file=sys.stderr)
         return 130
-    except (CLIError, ValueError, TypeError, FileNotFoundError, FileExistsError, PermissionError) as error:
-        print(f"stylesynth {args.command}: error: {error}", file=sys.stderr)
-        return 2
+    except (CLIError, ValueError, TypeError) as error:
+        return _fail(args.command, str(error))
+    except OSError as error:  # a full disk, a read-only folder, a file that vanished
+        return _fail(args.command, describe_os_error(error))
+    except MemoryError:
+        return _fail(args.command, "out of memory; try smaller images (--size) or fewer at once")
+    except RuntimeError as error:
+        import torch  # already imported by the run that raised
+
+        if isinstance(error, torch.OutOfMemoryError):
+            return _fail(args.command, "the device ran out of memory; try smaller images (--size) or --device cpu")
+        raise
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"stylesynth {command}: error: {' '.join(message.split())}", file=sys.stderr)
+    return 2
+
+
+def describe_os_error(error: OSError) -> str:
+    """An OSError in one line: what went wrong and with which file, without the errno in brackets."""
+    if error.strerror is None:
+        return str(error)
+    return f"{error.filename}: {error.strerror}" if error.filename is not None else error.strerror
 
 
 if __name__ == "__main__":

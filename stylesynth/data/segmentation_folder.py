@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from torch import Tensor
 from torchvision.transforms.v2 import InterpolationMode
 from torchvision.transforms.v2 import functional as TF
 
-from ..io import load_image, pil_to_tensor
+from ..io.images import ImageError, load_image, pil_to_tensor
 from ..io.images import IMAGE_EXTENSIONS
 from .segmentation import DONT_CARE, ClassList, check_labels, label_map_from_image
 
@@ -59,13 +59,12 @@ PRESETS: dict[str, FolderLayout] = {
 
 
 def read_label_image(path: Path) -> Image.Image:
-    """Opens a label or instance map as it is stored (P, L, I;16 or RGB), with an error naming the file."""
+    """Opens a label or instance map as it is stored (P, L, I;16 or RGB) through the one image path
+    (:func:`stylesynth.io.load_image`: the same pixel limit as images, upright by EXIF), with an error naming the file."""
     try:
-        with Image.open(path) as opened:
-            opened.load()
-            return opened.copy()
-    except (UnidentifiedImageError, OSError) as error:
-        raise ValueError(f"{path}: not a readable label map ({error}); expected a PNG of class ids or an RGB colour-coded PNG") from None
+        return load_image(path, mode=None, what=str(path))
+    except ImageError as error:
+        raise ImageError(f"{path}: not a readable label map ({error}); expected a PNG of class ids or an RGB colour-coded PNG") from None
 
 
 def _index(folder: Path, suffix: str, recursive: bool, what: str) -> dict[str, Path]:

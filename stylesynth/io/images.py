@@ -91,7 +91,7 @@ def _open(source: str | os.PathLike | bytes, what: str, max_pixels: int) -> Imag
     except PermissionError:
         raise ImageError(f"{what}: the file cannot be read (permission denied)") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise ImageError(f"{what} is not an image file; accepted formats are {ACCEPTED_FORMATS}") from None
+        raise ImageError(f"{what} is not a readable image file; accepted formats are {ACCEPTED_FORMATS}") from None
 
 
 def image_size(source: str | os.PathLike | bytes, what: str | None = None, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:

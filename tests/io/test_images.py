@@ -122,7 +122,7 @@ def test_size_limit_is_checked_from_the_header_before_decoding() -> None:
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        (b"%PDF-1.4 not an image", "not an image file; accepted formats are PNG, JPEG"),
+        (b"%PDF-1.4 not an image", "not a readable image file; accepted formats are PNG, JPEG"),
         (Path("/nonexistent/photo.jpg"), "file not found"),
         (Path("/"), "got a folder"),
         (3, "expected an image file path"),

@@ -1,0 +1,101 @@
+"""Input and output files of the folder-capable subcommands (``stylize``, ``synthesize``), named one way.
+
+Outputs: one input file with ``-o`` ending in an image extension is written to that file. Otherwise
+``-o`` is a folder: an input file ``x.jpg`` gives ``OUT/x.jpg``, and a folder ``photos/`` given as
+input gives ``OUT/photos/<its path under photos/>`` (searched recursively), so nothing collides.
+Inputs with another extension are written as PNG. All outputs of a run are written as one step
+(:func:`stylesynth.io.staged_outputs`): a run that fails or is interrupted leaves every existing
+file as it was and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from PIL import Image
+
+from ..io.atomic import staged_outputs
+from ..io.images import IMAGE_EXTENSIONS, write_image
+from . import CLIError
+
+
+def input_files(items: Iterable[Path], what: str) -> list[tuple[Path, Path | None]]:
+    """``(file, folder it was found in or None)`` for each image file given or found (recursively) in a folder given."""
+    found: list[tuple[Path, Path | None]] = []
+    for item in items:
+        if not item.exists():
+            raise CLIError(f"{what} not found: {item}")
+        if item.is_dir():
+            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith("."))
+            if not files:
+                raise CLIError(f"no images in the folder {item} (looked recursively for {', '.join(IMAGE_EXTENSIONS)})")
+            found += [(file, item) for file in files]
+        else:
+            found.append((item, None))
+    return found
+
+
+def plan_outputs(inputs: list[tuple[Path, Path | None]], output: Path, what: str, overwrite: bool) -> list[tuple[Path, Path]]:
+    """``(input file, output file)`` pairs by the naming rule of this module, checked against what exists."""
+    if len(inputs) == 1 and inputs[0][1] is None and output.suffix.lower() in IMAGE_EXTENSIONS:
+        pairs = [(inputs[0][0], output)]
+    else:
+        if output.exists() and not output.is_dir():
+            raise CLIError(f"output {output} is a file; with a folder or several {what}s, -o must be a folder")
+        if output.suffix.lower() in IMAGE_EXTENSIONS and not output.exists():
+            raise CLIError(f"output {output} looks like an image file, but there are {len(inputs)} {what}s; give a folder")
+        pairs = []
+        for file, folder in inputs:
+            relative = Path(folder.name) / file.relative_to(folder) if folder is not None else Path(file.name)
+            if relative.suffix.lower() not in IMAGE_EXTENSIONS:
+                relative = relative.with_suffix(".png")
+            pairs.append((file, output / relative))
+    targets = [target for _, target in pairs]
+    if len(set(targets)) != len(targets):
+        duplicate = next(target for target in targets if targets.count(target) > 1)
+        raise CLIError(f"two {what}s would both be written to {duplicate}; rename one or run them separately")
+    for _, target in pairs:
+        if target.is_dir():
+            raise CLIError(f"output {target} is a folder; give a file name or a folder to write into")
+        if target.exists() and not overwrite:
+            existing = sum(target.exists() for target in targets)
+            raise CLIError(f"output {target} already exists ({existing} of {len(targets)} outputs do); use --overwrite to replace")
+    return pairs
+
+
+def write_all(
+    pairs: list[tuple[Path, Path]],
+    produce: Callable[[int, Path], Image.Image],
+    command: str,
+    quiet: bool,
+) -> None:
+    """Writes ``produce(index, input)`` for every pair as one step, with a progress bar on stderr for several."""
+    show_progress = not quiet and len(pairs) > 1
+    try:
+        with staged_outputs() as outputs:
+            for index, (source, target) in enumerate(pairs):
+                image = produce(index, source)
+                outputs.write(target, lambda path, image=image, suffix=target.suffix: write_image(image, path, suffix))
+                if show_progress:
+                    _progress(command, index + 1, len(pairs), source)
+    finally:
+        if show_progress:
+            print(file=sys.stderr)
+    if not quiet:
+        print(pairs[0][1] if len(pairs) == 1 else f"{len(pairs)} images written to {_common_folder(pairs)}")
+
+
+def _common_folder(pairs: list[tuple[Path, Path]]) -> Path:
+    parents = [target.parent for _, target in pairs]
+    common = parents[0]
+    while not all(parent == common or common in parent.parents for parent in parents):
+        common = common.parent
+    return common
+
+
+def _progress(command: str, done: int, total: int, source: Path, width: int = 30) -> None:
+    filled = width * done // total
+    bar = "#" * filled + "-" * (width - filled)
+    print(f"\r{command} [{bar}] {done}/{total} {source.name[:40]:<40}", end="", file=sys.stderr, flush=True)

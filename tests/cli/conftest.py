@@ -1,0 +1,6 @@
+"""The command line's fixtures: the AdaIN and SPADE test checkpoints and images of tests/adain and tests/spade."""
+
+from __future__ import annotations
+
+from tests.adain.conftest import checkpoint_dir, images, network  # noqa: F401 - fixtures shared with tests/adain
+from tests.spade.conftest import tiny_checkpoint  # noqa: F401 - a fixture shared with tests/spade
