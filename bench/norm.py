@@ -1,7 +1,8 @@
 """Speed of every stylesynth.norm layer against torch's native op (or the straightforward composition).
 
     python bench/norm.py                       # CPU, writes bench/results/norm-cpu.md
-    python bench/norm.py --device cuda         # writes bench/results/norm-cuda.md
+    python bench/norm.py --device cuda --dtypes float32 bfloat16   # writes bench/results/norm-cuda.md
+    python bench/norm.py --quick --out /tmp/norm.md                 # tiny shapes, 1 round: a check that it runs
 
 Both sides are timed in the same process with torch.utils.benchmark, forward and
 forward+backward, contiguous and channels_last. The ratio is torch's time / ours: above 1 means
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import platform
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +30,10 @@ import stylesynth.norm as norm
 SHAPES = [(8, 64, 128, 128), (8, 512, 32, 32), (64, 64, 8, 8)]
 #: Re-parametrized 3×3 convs are timed on smaller maps: the conv itself would hide the weight's cost.
 WEIGHT_SHAPES = [(8, 64, 32, 32), (8, 512, 8, 8)]
+#: ``--quick``: shapes small enough for a check of the script on any machine
+QUICK_SHAPES, QUICK_WEIGHT_SHAPES = [(2, 32, 8, 8)], [(2, 32, 8, 8)]
+#: classes of CLADE's label maps (COCO-Stuff's 182 + don't care)
+CLADE_CLASSES = 183
 
 
 def _composed_adain(content: torch.Tensor, style: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
@@ -66,12 +72,29 @@ def pairs(channels: int) -> dict[str, tuple[Callable, Callable, str]]:
     renorm = norm.BatchRenorm(channels)
     adain = norm.AdaIN()
     cin = norm.ConditionalInstanceNorm(channels, num_styles=4)
+    clade = norm.CLADE(channels, CLADE_CLASSES, norm="batch")
+    labels = {}
 
     def style_of(x):
         key = (tuple(x.shape), x.is_contiguous())
         if key not in style:
             style[key] = torch.randn_like(x).mul_(2)
         return style[key]
+
+    def labels_of(x):
+        """Class ids in 4x4 blocks (regions, as in a label map), fixed per shape."""
+        key = (x.shape[0],) + tuple(x.shape[2:])
+        if key not in labels:
+            generator = torch.Generator().manual_seed(0)
+            coarse = torch.randint(CLADE_CLASSES, (x.shape[0], max(1, x.shape[2] // 4), max(1, x.shape[3] // 4)), generator=generator)
+            labels[key] = coarse.repeat_interleave(4, 1).repeat_interleave(4, 2)[:, : x.shape[2], : x.shape[3]].to(x.device)
+        return labels[key]
+
+    def torch_clade(x):
+        ids = labels_of(x)
+        gamma = F.embedding(ids, clade.weight).permute(0, 3, 1, 2)
+        beta = F.embedding(ids, clade.bias).permute(0, 3, 1, 2)
+        return F.batch_norm(x, None, None, training=True) * gamma + beta
 
     def our_cin(x):
         return cin(x, torch.arange(x.shape[0], device=x.device) % 4)
@@ -91,6 +114,7 @@ def pairs(channels: int) -> dict[str, tuple[Callable, Callable, str]]:
         "batch_renorm": (renorm, lambda x: _composed_batch_renorm(x, renorm.running_mean, renorm.running_var, renorm.weight, renorm.bias), "composition"),
         "adain": (lambda x: adain(x, style_of(x)), lambda x: _composed_adain(x, style_of(x)), "composition"),
         "conditional_instance": (our_cin, torch_cin, "F.instance_norm + gather"),
+        "clade (183 classes)": (lambda x: clade(x, labels_of(x)), torch_clade, "F.batch_norm + F.embedding"),
     }
 
 
@@ -152,33 +176,42 @@ def measure_pair(ours: Callable, theirs: Callable, x: torch.Tensor, backward: bo
     return best[0], best[1]
 
 
-def run(device: str, rounds: int, only: str | None) -> list[dict]:
+def _modules(fn: Callable) -> list[nn.Module]:
+    """The modules a timed callable runs: itself, or those its closure holds (lambdas over layers)."""
+    if isinstance(fn, nn.Module):
+        return [fn]
+    cells = getattr(fn, "__closure__", None) or ()
+    return [cell.cell_contents for cell in cells if isinstance(cell.cell_contents, nn.Module)]
+
+
+def run(device: str, rounds: int, only: str | None, dtypes: list[torch.dtype], quick: bool = False) -> list[dict]:
     rows = []
-    tables = [(shape, pairs(shape[1])) for shape in SHAPES] + [(shape, weight_pairs(shape[1])) for shape in WEIGHT_SHAPES]
-    for shape, table in tables:
-        for name, (ours, theirs, what) in table.items():
-            if only and only not in name:
-                continue
-            for module in (ours, theirs):
-                if isinstance(module, nn.Module):
-                    module.to(device).train()
-            for layout in ("contiguous", "channels_last"):
-                x = torch.randn(shape, device=device)
-                if layout == "channels_last":
-                    x = x.contiguous(memory_format=torch.channels_last)
-                for backward in (False, True):
-                    t_ours, t_torch = measure_pair(ours, theirs, x, backward, rounds)
-                    rows.append({
-                        "shape": "x".join(map(str, shape)), "name": name, "torch": what, "layout": layout,
-                        "pass": "fwd+bwd" if backward else "fwd", "ours_ms": t_ours * 1e3, "torch_ms": t_torch * 1e3,
-                        "ratio": t_torch / t_ours,
-                    })
-                    print(f"{rows[-1]['shape']:>16} {name:28} {layout:13} {rows[-1]['pass']:7} "
-                          f"ours {t_ours * 1e3:8.2f} ms  torch {t_torch * 1e3:8.2f} ms  ratio {t_torch / t_ours:5.2f}", flush=True)
+    shapes, weight_shapes = (QUICK_SHAPES, QUICK_WEIGHT_SHAPES) if quick else (SHAPES, WEIGHT_SHAPES)
+    tables = [(shape, pairs(shape[1])) for shape in shapes] + [(shape, weight_pairs(shape[1])) for shape in weight_shapes]
+    for dtype in dtypes:
+        for shape, table in tables:
+            for name, (ours, theirs, what) in table.items():
+                if only and only not in name:
+                    continue
+                for module in _modules(ours) + _modules(theirs):
+                    module.to(device=device, dtype=dtype).train()
+                for layout in ("contiguous", "channels_last"):
+                    x = torch.randn(shape, device=device, dtype=dtype)
+                    if layout == "channels_last":
+                        x = x.contiguous(memory_format=torch.channels_last)
+                    for backward in (False, True):
+                        t_ours, t_torch = measure_pair(ours, theirs, x, backward, rounds)
+                        rows.append({
+                            "dtype": str(dtype).removeprefix("torch."), "shape": "x".join(map(str, shape)), "name": name,
+                            "torch": what, "layout": layout, "pass": "fwd+bwd" if backward else "fwd",
+                            "ours_ms": t_ours * 1e3, "torch_ms": t_torch * 1e3, "ratio": t_torch / t_ours,
+                        })
+                        print(f"{rows[-1]['dtype']:8} {rows[-1]['shape']:>16} {name:28} {layout:13} {rows[-1]['pass']:7} "
+                              f"ours {t_ours * 1e3:8.2f} ms  torch {t_torch * 1e3:8.2f} ms  ratio {t_torch / t_ours:5.2f}", flush=True)
     return rows
 
 
-def write_markdown(rows: list[dict], path: Path, device: str) -> None:
+def write_markdown(rows: list[dict], path: Path, device: str, command: str) -> None:
     if device == "cuda":
         machine = torch.cuda.get_device_name()
     else:
@@ -186,19 +219,19 @@ def write_markdown(rows: list[dict], path: Path, device: str) -> None:
     lines = [
         f"# stylesynth.norm speed on {device.upper()}",
         "",
-        f"Measured {datetime.date.today().isoformat()} with `python bench/norm.py{' --device cuda' if device == 'cuda' else ''}` "
-        f"(torch {torch.__version__}, {machine}, float32, training mode).",
+        f"Measured {datetime.date.today().isoformat()} with `{command}` "
+        f"(torch {torch.__version__}, {machine}, training mode).",
         "Ratio = torch's time / ours (above 1: ours is faster). Each side is timed with `torch.utils.benchmark`",
         "in interleaved rounds in the same process; the table keeps each side's fastest round.",
         "",
-        "| shape | layer | torch side | layout | pass | ours (ms) | torch (ms) | ratio |",
-        "|---|---|---|---|---|---:|---:|---:|",
+        "| dtype | shape | layer | torch side | layout | pass | ours (ms) | torch (ms) | ratio |",
+        "|---|---|---|---|---|---|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| {r['shape']} | {r['name']} | {r['torch']} | {r['layout']} | {r['pass']} | "
+        lines.append(f"| {r['dtype']} | {r['shape']} | {r['name']} | {r['torch']} | {r['layout']} | {r['pass']} | "
                      f"{r['ours_ms']:.2f} | {r['torch_ms']:.2f} | {r['ratio']:.2f} |")
     worst = min(rows, key=lambda r: r["ratio"])
-    lines += ["", f"Lowest ratio: {worst['ratio']:.2f} ({worst['name']}, {worst['shape']}, {worst['layout']}, {worst['pass']})."]
+    lines += ["", f"Lowest ratio: {worst['ratio']:.2f} ({worst['name']}, {worst['dtype']}, {worst['shape']}, {worst['layout']}, {worst['pass']})."]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -209,12 +242,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--only", default=None, help="run only layers whose name contains this")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--dtypes", nargs="+", default=["float32"], choices=["float32", "bfloat16", "float16"])
+    parser.add_argument("--quick", action="store_true", help="tiny shapes and 1 round: a check that the script runs")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    rows = run(args.device, args.rounds, args.only)
+    rows = run(args.device, 1 if args.quick else args.rounds, args.only, [getattr(torch, d) for d in args.dtypes], args.quick)
     out = args.out or Path(__file__).parent / "results" / f"norm-{args.device}.md"
-    write_markdown(rows, out, args.device)
+    write_markdown(rows, out, args.device, "python bench/norm.py " + " ".join(sys.argv[1:]))
     print(f"wrote {out}")
 
 

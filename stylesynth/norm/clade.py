@@ -111,10 +111,10 @@ class CLADE(nn.Module):
                 f"CLADE: expected a one-hot float map (N, {self.label_nc}, *) or integer class ids (N, *) with "
                 f"{self.spatial_dims} spatial axes, got dtype {segmap.dtype} and shape {tuple(segmap.shape)}"
             )
-        if segmap.numel() and (int(segmap.min()) < 0 or int(segmap.max()) >= self.label_nc):
-            raise ValueError(
-                f"CLADE: class ids must lie in [0, {self.label_nc - 1}], got values in [{int(segmap.min())}, {int(segmap.max())}]"
-            )
+        if segmap.numel():
+            low, high = (int(v) for v in torch.aminmax(segmap))
+            if low < 0 or high >= self.label_nc:
+                raise ValueError(f"CLADE: class ids must lie in [0, {self.label_nc - 1}], got values in [{low}, {high}]")
         return segmap.long()
 
     def forward(self, x: Tensor, segmap: Tensor, positional_map: Tensor | None = None) -> Tensor:
