@@ -72,6 +72,7 @@ def main() -> None:
     parser.add_argument("--min-run-time", type=float, default=3.0, help="seconds per measurement")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--note", default="", help="a line about the machine's load, written with the results")
+    parser.add_argument("--out", type=Path, default=None, help="Markdown file (default bench/results/adain-<device>.md)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -120,7 +121,7 @@ def main() -> None:
     lines += ["| size | pipeline | FPS | ms/frame | max abs diff to reference |", "|---|---|---|---|---|"]
     lines += [f"| {s}x{s} | {name} | {fps:.2f} | {ms:.0f} | {diff:.1e} |" for s, name, fps, ms, diff in rows]
     lines += ["", "Paper (Titan X, 2017): 56 FPS at 256x256, 15 FPS at 512x512.", ""]
-    out = Path(__file__).parent / "results" / f"adain-{device.type}.md"
+    out = args.out or Path(__file__).parent / "results" / f"adain-{device.type}.md"
     out.write_text("\n".join(lines))
     print(f"wrote {out}")
 

@@ -158,7 +158,9 @@ def _step(fn: Callable, x: torch.Tensor, backward: bool) -> Callable[[], None]:
     return step
 
 
-def measure_pair(ours: Callable, theirs: Callable, x: torch.Tensor, backward: bool, rounds: int) -> tuple[float, float]:
+def measure_pair(
+    ours: Callable, theirs: Callable, x: torch.Tensor, backward: bool, rounds: int, min_time: float = 0.1
+) -> tuple[float, float]:
     """Seconds per call for (ours, theirs): interleaved rounds, the fastest round of each.
 
     Alternating the two sides and keeping each one's best round makes the ratio fair on a machine
@@ -168,7 +170,7 @@ def measure_pair(ours: Callable, theirs: Callable, x: torch.Tensor, backward: bo
     timers = [benchmark.Timer(stmt="step()", globals={"step": step}, num_threads=torch.get_num_threads()) for step in steps]
     for step in steps:
         step()  # warm-up
-    number = max(1, int(0.1 / max(timers[0].timeit(1).mean, 1e-6)))
+    number = max(1, int(min_time / max(timers[0].timeit(1).mean, 1e-6)))
     best = [float("inf"), float("inf")]
     for _ in range(rounds):
         for side, timer in enumerate(timers):
@@ -184,7 +186,9 @@ def _modules(fn: Callable) -> list[nn.Module]:
     return [cell.cell_contents for cell in cells if isinstance(cell.cell_contents, nn.Module)]
 
 
-def run(device: str, rounds: int, only: str | None, dtypes: list[torch.dtype], quick: bool = False) -> list[dict]:
+def run(
+    device: str, rounds: int, only: str | None, dtypes: list[torch.dtype], quick: bool = False, min_time: float = 0.1
+) -> list[dict]:
     rows = []
     shapes, weight_shapes = (QUICK_SHAPES, QUICK_WEIGHT_SHAPES) if quick else (SHAPES, WEIGHT_SHAPES)
     tables = [(shape, pairs(shape[1])) for shape in shapes] + [(shape, weight_pairs(shape[1])) for shape in weight_shapes]
@@ -200,7 +204,7 @@ def run(device: str, rounds: int, only: str | None, dtypes: list[torch.dtype], q
                     if layout == "channels_last":
                         x = x.contiguous(memory_format=torch.channels_last)
                     for backward in (False, True):
-                        t_ours, t_torch = measure_pair(ours, theirs, x, backward, rounds)
+                        t_ours, t_torch = measure_pair(ours, theirs, x, backward, rounds, min_time)
                         rows.append({
                             "dtype": str(dtype).removeprefix("torch."), "shape": "x".join(map(str, shape)), "name": name,
                             "torch": what, "layout": layout, "pass": "fwd+bwd" if backward else "fwd",
@@ -244,10 +248,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--dtypes", nargs="+", default=["float32"], choices=["float32", "bfloat16", "float16"])
     parser.add_argument("--quick", action="store_true", help="tiny shapes and 1 round: a check that the script runs")
+    parser.add_argument("--min-time", type=float, default=0.1, help="seconds per timed run of one side")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    rows = run(args.device, 1 if args.quick else args.rounds, args.only, [getattr(torch, d) for d in args.dtypes], args.quick)
+    dtypes = [getattr(torch, d) for d in args.dtypes]
+    rows = run(args.device, 1 if args.quick else args.rounds, args.only, dtypes, args.quick, args.min_time)
     out = args.out or Path(__file__).parent / "results" / f"norm-{args.device}.md"
     write_markdown(rows, out, args.device, "python bench/norm.py " + " ".join(sys.argv[1:]))
     print(f"wrote {out}")

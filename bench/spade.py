@@ -2,6 +2,7 @@
 
     python bench/spade.py                   # CPU, writes bench/results/spade-cpu.md
     python bench/spade.py --device cuda     # writes bench/results/spade-cuda.md
+    python bench/spade.py --quick --out /tmp/spade.md   # 8 classes, ngf 8, 64x64, 1 round: a check that it runs
 
 Three generators with the same weights (COCO-Stuff layout: 184 input channels, ngf 64, 256x256,
 batch-norm SPADE, spectral norm), in eval mode under ``torch.inference_mode``:
@@ -24,6 +25,7 @@ import datetime
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -105,22 +107,26 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--semantic-nc", type=int, default=184)
+    parser.add_argument("--ngf", type=int, default=64)
+    parser.add_argument("--quick", action="store_true", help="8 classes, ngf 8, 64x64, 1 round: a check that the script runs")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (the median is reported)")
     parser.add_argument("--out", type=Path, help="Markdown file (default bench/results/spade-<device>.md)")
     args = parser.parse_args()
+    if args.quick:
+        args.semantic_nc, args.ngf, args.size, args.rounds = 8, 8, 64, 1
     device = torch.device(args.device)
     torch.manual_seed(0)
 
-    ours = SPADEGenerator(args.semantic_nc, crop_size=args.size, norm="batch").eval()
+    ours = SPADEGenerator(args.semantic_nc, ngf=args.ngf, crop_size=args.size, norm="batch").eval()
     with torch.no_grad():  # non-trivial running statistics, so that the norms do something
         for name, buffer in ours.named_buffers():
             if name.endswith("running_var"):
                 buffer.uniform_(0.5, 1.5)
             elif name.endswith("running_mean"):
                 buffer.normal_(0, 0.1)
-    plain = _PlainGenerator(args.semantic_nc, crop_size=args.size).eval()
+    plain = _PlainGenerator(args.semantic_nc, ngf=args.ngf, crop_size=args.size).eval()
     plain.load_state_dict(ours.state_dict(), strict=True)
-    folded = SPADEGenerator(args.semantic_nc, crop_size=args.size, norm="batch").eval()
+    folded = SPADEGenerator(args.semantic_nc, ngf=args.ngf, crop_size=args.size, norm="batch").eval()
     folded.load_state_dict(ours.state_dict(), strict=True)
     folded = fold(folded)
     models = {"straightforward (torch spectral_norm, BatchNorm2d)": plain, "ours (SPADEGenerator)": ours, "ours, folded (Synthesizer)": folded}
@@ -159,9 +165,10 @@ def main() -> None:
     lines = [
         f"# SPADE generator speed, {args.device}",
         "",
-        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with `python bench/spade.py --device {args.device}`"
+        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with `python bench/spade.py {' '.join(sys.argv[1:])}`"
         f" on {device_name}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads, torch {torch.__version__}.",
-        f"Paper configuration (COCO-Stuff layout): {args.semantic_nc} input channels, ngf 64, batch-norm SPADE, spectral norm, "
+        f"{'Paper configuration (COCO-Stuff layout)' if (args.semantic_nc, args.ngf) == (184, 64) else 'Configuration'}: "
+        f"{args.semantic_nc} input channels, ngf {args.ngf}, batch-norm SPADE, spectral norm, "
         f"output {args.size}x{args.size}, batch {args.batch}, eval mode, `torch.inference_mode`, float32. "
         f"Median of {args.rounds} interleaved rounds after a warm-up (the machine may be shared: compare rows, not runs).",
         "",
