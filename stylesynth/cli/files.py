@@ -73,6 +73,7 @@ def write_all(
 ) -> None:
     """Writes ``produce(index, input)`` for every pair as one step, with a progress bar on stderr for several."""
     show_progress = not quiet and len(pairs) > 1
+    outputs = None
     try:
         with staged_outputs() as outputs:
             for index, (source, target) in enumerate(pairs):
@@ -80,6 +81,10 @@ def write_all(
                 outputs.write(target, lambda path, image=image, suffix=target.suffix: write_image(image, path, suffix))
                 if show_progress:
                     _progress(command, index + 1, len(pairs), source)
+    except KeyboardInterrupt:
+        if outputs is None or not outputs.committed:
+            raise
+        # Ctrl-C held back while the outputs were put in place: the run is complete, report it so
     finally:
         if show_progress:
             print(file=sys.stderr)

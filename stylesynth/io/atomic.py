@@ -103,6 +103,8 @@ class StagedOutputs:
     def __init__(self) -> None:
         self._staged: dict[Path, Path] = {}  # target -> temporary
         self._created_folders: list[Path] = []
+        #: True once :meth:`commit` has put every file in place (an interrupt held back during it may still follow)
+        self.committed = False
 
     def write(self, target: str | os.PathLike, writer: Callable[[Path], object]) -> None:
         """Calls ``writer(temporary_path)`` to write the file that :meth:`commit` will put at ``target``."""
@@ -161,6 +163,7 @@ class StagedOutputs:
                     backup.unlink(missing_ok=True)
             self._staged.clear()
             self._created_folders.clear()
+            self.committed = True
 
     def discard(self) -> None:
         """Removes the staged temporaries (and the folders made for them, when empty)."""
