@@ -11,6 +11,7 @@ from torch import Tensor
 from torchvision.transforms.v2 import functional as TF
 
 from ..io import ImageError, load_image, pil_to_tensor, tensor_to_pil
+from ..validation import check_image_tensor
 
 ImageInput = Image.Image | Tensor | str | os.PathLike
 
@@ -33,23 +34,13 @@ class InputKind:
 def to_batch(image: ImageInput, what: str) -> tuple[Tensor, InputKind]:
     """``image`` as a float32 ``(N, 3, H, W)`` tensor in [0, 1] on the CPU or its own device, and how it came."""
     if isinstance(image, (str, os.PathLike, Image.Image)):
-        try:
-            tensor = pil_to_tensor(load_image(image))
-        except ImageError as error:
-            raise ImageError(f"{what}: {error}") from None
+        tensor = pil_to_tensor(load_image(image, what=what if isinstance(image, Image.Image) else f"{what}: {image}"))
         return tensor.unsqueeze(0), InputKind(pil=True, batched=False, dtype=torch.float32, device=torch.device("cpu"))
     if not isinstance(image, Tensor):
         raise TypeError(f"{what}: expected {ACCEPTED}, got {type(image).__name__}")
     if image.dim() not in (3, 4) or image.shape[-3] != 3:
         raise ImageError(f"{what}: expected a tensor of shape (3, H, W) or (N, 3, H, W), got {tuple(image.shape)}")
-    if image.dtype == torch.uint8:
-        tensor = TF.to_dtype(image, torch.float32, scale=True)
-    elif image.is_floating_point():
-        tensor = image.float()
-        if tensor.numel() and not torch.isfinite(tensor).all():
-            raise ImageError(f"{what}: the float tensor holds NaN or infinite values; expected values in [0, 1]")
-    else:
-        raise ImageError(f"{what}: expected a uint8 or float tensor, got dtype {image.dtype}")
+    tensor = check_image_tensor(image, what)
     kind = InputKind(pil=False, batched=image.dim() == 4, dtype=image.dtype, device=image.device)
     return (tensor if kind.batched else tensor.unsqueeze(0)), kind
 
@@ -84,10 +75,7 @@ def resize_shorter_side(batch: Tensor, size: int | None) -> Tensor:
 def mask_batch(mask: ImageInput, what: str) -> Tensor:
     """A mask (PIL "L"/"1" image, path, or (H, W) / (N, H, W) / (N, 1, H, W) tensor, bool, uint8 or float) as float ``(N, 1, H, W)`` in [0, 1]."""
     if isinstance(mask, (str, os.PathLike, Image.Image)):
-        try:
-            grey = load_image(mask, mode="L")
-        except ImageError as error:
-            raise ImageError(f"{what}: {error}") from None
+        grey = load_image(mask, mode="L", what=what if isinstance(mask, Image.Image) else f"{what}: {mask}")
         return TF.to_dtype(TF.pil_to_tensor(grey), torch.float32, scale=True).unsqueeze(0)
     if not isinstance(mask, Tensor):
         raise TypeError(f"{what}: expected a PIL image, a file path or a tensor of shape (H, W), got {type(mask).__name__}")

@@ -22,10 +22,10 @@ def encoded(image: Image.Image, fmt: str, **options) -> bytes:
     return buffer.getvalue()
 
 
-def rotated_jpeg(orientation: int = 6) -> bytes:
-    """A 4x2 JPEG, left half red, whose EXIF says: turn it (6: 90° clockwise) to display."""
-    image = Image.new("RGB", (4, 2), (0, 0, 255))
-    image.paste((255, 0, 0), (0, 0, 2, 2))
+def rotated_jpeg(orientation: int = 6, size: tuple[int, int] = (4, 2)) -> bytes:
+    """A JPEG of ``size`` as stored, left half red, whose EXIF says: turn it (6: 90° clockwise) to display."""
+    image = Image.new("RGB", size, (0, 0, 255))
+    image.paste((255, 0, 0), (0, 0, size[0] // 2, size[1]))
     exif = Image.Exif()
     exif[0x0112] = orientation
     return encoded(image, "JPEG", exif=exif, quality=95)

@@ -1,0 +1,83 @@
+"""The library's argument checks (``stylesynth.validation``) and what the API does with hostile input:
+issue 12's "silently wrong output" cases, each now a correct result or a clear error."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import pytest
+import torch
+from PIL import Image
+
+from stylesynth import Synthesizer
+from stylesynth.io import CheckpointError, ImageError
+from stylesynth.nets import AdaINNetwork
+from stylesynth.validation import MAX_SEED, check_choice, check_count, check_eps, check_resize, check_seeds, style_weights
+from tests.io.test_images import rotated_jpeg
+
+
+def test_huge_weights_are_normalized_not_overflowed_to_zeros() -> None:
+    assert style_weights([1e308, 1e308], 2) == [0.5, 0.5]
+    assert style_weights([3, 1], 2) == [0.75, 0.25]
+    for bad in ([math.inf, 1.0], [-1.0, 2.0], [0, 0], [True, 1.0]):
+        with pytest.raises(ValueError, match="weights"):
+            style_weights(bad, 2)
+
+
+def test_seeds_are_checked_against_the_range_torch_takes() -> None:
+    assert check_seeds(MAX_SEED - 1, 2) == [MAX_SEED - 1, MAX_SEED]
+    with pytest.raises(ValueError, match=r"seed must be a whole number from 0 to 9223372036854775807"):
+        check_seeds(MAX_SEED, 2)
+    with pytest.raises(ValueError, match="from 0 to"):
+        check_seeds(-1, 1)
+    with pytest.raises(TypeError, match="seed must be a whole number"):
+        check_seeds("3", 1)
+
+
+def test_counts_choices_and_eps_name_what_is_accepted() -> None:
+    with pytest.raises(TypeError, match=r"label_nc must be a whole number of at least 1, got '182' \(str\)"):
+        check_count("label_nc", "182")
+    with pytest.raises(ValueError, match="kind must be one of adain, spade, got \\['adain'\\]"):
+        check_choice("kind", ["adain"], ("adain", "spade"))  # unhashable: no TypeError from a dict lookup
+    with pytest.raises(ValueError, match="eps must be a finite number above 0"):
+        check_eps(-1e-5)
+    with pytest.raises(CheckpointError, match="eps must be a finite number above 0"):
+        AdaINNetwork.from_config({"kind": "adain", "encoder": {}, "eps": -1e-5})
+
+
+def test_resize_limit_says_the_largest_size_allowed() -> None:
+    check_resize("size", 8192, 100, 100, "the content")
+    with pytest.raises(ValueError, match="size=8193 would make the content 8193x8193.*at most 8192"):
+        check_resize("size", 8193, 100, 100, "the content")
+
+
+def test_float_tensors_in_0_255_are_refused_not_clipped(stylizer) -> None:
+    with pytest.raises(ImageError, match="values in \\[0, 1\\].*divide by 255"):
+        stylizer.stylize(torch.rand(3, 32, 32) * 255, torch.rand(3, 32, 32))
+    with pytest.raises(ImageError, match="NaN"):
+        stylizer.stylize(torch.rand(3, 32, 32), torch.full((3, 32, 32), math.nan))
+    out = stylizer.stylize((torch.rand(3, 32, 32) * 255).to(torch.uint8), torch.rand(3, 32, 32))
+    assert out.dtype == torch.uint8 and out.shape == (3, 32, 32)
+
+
+def test_huge_size_is_refused_before_resizing(stylizer) -> None:
+    with pytest.raises(ValueError, match="size=100000 would make the content"):
+        stylizer.stylize(torch.rand(3, 32, 32), torch.rand(3, 32, 32), size=100_000)
+
+
+def test_exif_rotated_photo_comes_out_upright_through_the_api(stylizer) -> None:
+    """The API's part of "an EXIF-rotated photo gives the same orientation in the API, CLI and app"."""
+    photo = Image.open(io.BytesIO(rotated_jpeg(size=(48, 24))))
+    assert stylizer.stylize(photo, torch.rand(3, 32, 32)).size == (24, 48)
+
+
+def test_nan_style_image_for_spade_is_refused(tiny_checkpoint) -> None:
+    synthesizer = Synthesizer.from_pretrained(tiny_checkpoint, device="cpu")
+    labels = torch.zeros(16, 16, dtype=torch.long)
+    with pytest.raises(ImageError, match="NaN"):
+        synthesizer.synthesize(labels, style=torch.full((3, 16, 16), math.nan))
+    with pytest.raises(ImageError, match="divide by 255"):
+        synthesizer.synthesize(labels, style=torch.rand(3, 16, 16) * 255)
+    with pytest.raises(ValueError, match="seed must be a whole number"):
+        synthesizer.synthesize([labels, labels], seed=MAX_SEED)
