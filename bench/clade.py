@@ -15,10 +15,11 @@ channels, ngf 64, hidden width 128, no VAE). Four generators per configuration, 
 Parameters are counted exactly; operations are the multiply-adds of convolutions and matrix
 products counted by ``torch.utils.flop_counter`` (FLOPs / 2), which is what the paper's
 comparison counts (CLADE's lookup is a gather and costs none). Time: batch 1, eval mode,
-``torch.inference_mode``, float32, spectral norm folded as :class:`Synthesizer` runs it; each round
-times every generator once in a rotating order, and the median per generator is reported. A
-second table times CLADE's lookup as the gather the layer uses against the same affine written
-as a 1x1 convolution of the one-hot map, inside the generator.
+``torch.inference_mode``, float32, spectral norm folded as :class:`Synthesizer` runs it, with
+contiguous and with channels_last generator and map; each round times every generator once in a
+rotating order, and the median per generator is reported. A last line times CLADE's lookup as the
+gather the layer uses against the same affine written as a 1x1 convolution of the one-hot map,
+inside the generator, in both layouts.
 """
 
 from __future__ import annotations
@@ -144,6 +145,9 @@ def segmentation(semantic_nc: int, size: int, device: torch.device) -> torch.Ten
     return F.one_hot(labels, semantic_nc).permute(0, 3, 1, 2).float().contiguous().to(device)
 
 
+LAYOUTS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
@@ -162,7 +166,7 @@ def main() -> None:
         "",
         f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with `python bench/clade.py --device {args.device}"
         f"{' --quick' if args.quick else ''}` on {device_name}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads, "
-        f"torch {torch.__version__}. Batch 1, eval mode, float32, contiguous, spectral norm folded; median of {rounds} "
+        f"torch {torch.__version__}. Batch 1, eval mode, float32, spectral norm folded; median of {rounds} "
         "interleaved rounds after a warm-up (compare rows, not runs). Multiply-adds: convolutions and matrix products "
         "(`torch.utils.flop_counter`); \"+ over plain\" is the increase over the generator without modulation.",
         "",
@@ -175,44 +179,56 @@ def main() -> None:
         stats = {}
         for variant, generator in generators.items():
             stats[variant] = (sum(p.numel() for p in generator.parameters()), norm_parameters(generator), multiply_adds(generator, segmap))
-        seconds = time_interleaved({v: (lambda g=g: g(segmap)) for v, g in generators.items()}, rounds, device)
+        seconds = {}
+        for layout, memory_format in LAYOUTS.items():
+            for generator in generators.values():
+                generator.to(memory_format=memory_format)
+            segmap = segmap.contiguous(memory_format=memory_format)
+            seconds[layout] = time_interleaved({v: (lambda g=g, s=segmap: g(s)) for v, g in generators.items()}, rounds, device)
         base_params, _, base_macs = stats["plain (no modulation)"]
         lines += [
             f"## {config_name}",
             "",
             f"`{', '.join(f'{k}={v}' for k, v in config.items())}`, batch-norm inner norm.",
             "",
-            "| generator | parameters | + over plain | multiply-adds | + over plain | ms per image | time vs SPADE |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| generator | parameters | + over plain | multiply-adds | + over plain | ms, contiguous | vs SPADE | ms, channels_last | vs SPADE |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for variant in VARIANTS:
             params, _, macs = stats[variant]
+            times = " | ".join(
+                f"{seconds[layout][variant] * 1e3:.1f} | {seconds[layout]['SPADE'] / seconds[layout][variant]:.2f}x" for layout in LAYOUTS
+            )
             lines.append(
                 f"| {variant} | {params:,} | {100 * (params - base_params) / base_params:.2f}% | {macs / 1e9:.3f} G | "
-                f"{100 * (macs - base_macs) / base_macs:.2f}% | {seconds[variant] * 1e3:.1f} | {seconds['SPADE'] / seconds[variant]:.2f}x |"
+                f"{100 * (macs - base_macs) / base_macs:.2f}% | {times} |"
             )
             print(f"{config_name}: {lines[-1]}", flush=True)
         # the lookup as a gather (the layer) against a 1x1 convolution of the one-hot map
         clade = generators["CLADE"]
         original = Fn.class_affine
 
-        def with_conv_lookup():
+        def with_conv_lookup(segmap):
             Fn.class_affine = one_hot_conv_affine
             try:
                 return clade(segmap)
             finally:
                 Fn.class_affine = original
 
-        with torch.inference_mode():
-            difference = (with_conv_lookup() - clade(segmap)).abs().max().item()
-        lookup = time_interleaved({"gather (the layer)": lambda: clade(segmap), "1x1 conv of the one-hot map": with_conv_lookup}, rounds, device)
-        lines += [
-            "",
-            "CLADE's lookup inside the generator: "
-            + ", ".join(f"{name} {t * 1e3:.1f} ms" for name, t in lookup.items())
-            + f" (largest output difference {difference:.1e}).",
-            "",
-        ]
+        parts = []
+        for layout, memory_format in LAYOUTS.items():
+            clade.to(memory_format=memory_format)
+            segmap = segmap.contiguous(memory_format=memory_format)
+            with torch.inference_mode():
+                difference = (with_conv_lookup(segmap) - clade(segmap)).abs().max().item()
+            lookup = time_interleaved(
+                {"gather": lambda s=segmap: clade(s), "conv": lambda s=segmap: with_conv_lookup(s)}, rounds, device
+            )
+            parts.append(
+                f"{layout}: gather (the layer) {lookup['gather'] * 1e3:.1f} ms, 1x1 conv of the one-hot map "
+                f"{lookup['conv'] * 1e3:.1f} ms (largest output difference {difference:.1e})"
+            )
+        lines += ["", "CLADE's lookup inside the generator, " + "; ".join(parts) + ".", ""]
         print(lines[-2], flush=True)
     out = args.out or Path(__file__).parent / "results" / f"spade-clade-{device.type}{'-quick' if args.quick else ''}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
