@@ -18,10 +18,9 @@ from lightning.pytorch import LightningModule
 from torch import Tensor
 from torchvision.utils import make_grid
 
-from stylesynth.data.segmentation import ClassList, one_hot, semantic_channels
+from stylesynth.data.segmentation import ClassList, one_hot
 from stylesynth.io import save_image
 from stylesynth.nets.spade_discriminator import MultiscaleDiscriminator
-from stylesynth.nets.spade_generator import SPADEGenerator
 from stylesynth.nets.spade_losses import (
     feature_matching_loss,
     hinge_discriminator_loss,
@@ -29,7 +28,7 @@ from stylesynth.nets.spade_losses import (
     kl_divergence,
     vgg_loss,
 )
-from stylesynth.nets.style_encoder import StyleEncoder
+from stylesynth.nets.spade_network import SPADENetwork
 from stylesynth.nets.vgg import VGGEncoder
 
 #: choices for ``vgg``: ImageNet weights from torch's hub cache, a fixed random VGG, or a file path
@@ -113,61 +112,37 @@ class SPADEModule(LightningModule):
         self.classes = ClassList.from_names(names, palette)
         if len(self.classes) != label_nc:
             raise ValueError(f"SPADEModule: label_nc is {label_nc} but {len(self.classes)} class names were given")
-        self.semantic_nc = semantic_channels(label_nc, dont_care, instance)
-        self.generator = SPADEGenerator(**self.generator_config())
+        generator = {
+            "ngf": ngf, "num_upsampling_layers": num_upsampling_layers, "crop_size": crop_size, "aspect_ratio": aspect_ratio,
+            "use_vae": use_vae, "z_dim": z_dim, "norm": norm, "spectral": spectral, "kernel_size": spade_kernel_size,
+            "hidden_channels": spade_hidden_channels, "modulation": modulation, "positional": positional,
+        }
+        encoder = {"ndf": encoder_ndf, "z_dim": z_dim, "image_size": encoder_image_size} if use_vae else None
+        network = SPADENetwork(self.classes, generator, encoder, dont_care, instance)
+        # The network owns the config; its modules are registered here so checkpoint keys stay generator.* / encoder.*.
+        self.network_config = network.config()
+        self.generator, self.encoder = network.generator, network.encoder
+        self.semantic_nc = network.generator.semantic_nc
         self.discriminator = MultiscaleDiscriminator(
             self.semantic_nc + 3, num_discriminators, ndf, discriminator_layers, discriminator_norm
         )
-        self.encoder = StyleEncoder(**self.encoder_config()) if use_vae else None
         # Not a submodule: a frozen VGG must not go into checkpoints (it is rebuilt from `vgg`).
         self._vgg: list[VGGEncoder] = [self._load_vgg(vgg)] if lambda_vgg > 0 else []
 
     # ---- configuration ---------------------------------------------------------------------
 
-    def generator_config(self) -> dict[str, Any]:
-        """Keyword arguments of the :class:`SPADEGenerator` being trained."""
+    def training_config(self) -> dict[str, Any]:
+        """The loss and optimizer settings, for the exported checkpoint's config and model card."""
         h = self.hparams
         return {
-            "semantic_nc": semantic_channels(h.label_nc, h.dont_care, h.instance),
-            "ngf": h.ngf,
-            "num_upsampling_layers": h.num_upsampling_layers,
-            "crop_size": h.crop_size,
-            "aspect_ratio": h.aspect_ratio,
-            "use_vae": h.use_vae,
-            "z_dim": h.z_dim,
-            "norm": h.norm,
-            "spectral": h.spectral,
-            "kernel_size": h.spade_kernel_size,
-            "hidden_channels": h.spade_hidden_channels,
-            "modulation": h.modulation,
-            "positional": h.positional,
-        }
-
-    def encoder_config(self) -> dict[str, Any]:
-        """Keyword arguments of the :class:`StyleEncoder` (VAE) being trained."""
-        h = self.hparams
-        return {"ndf": h.encoder_ndf, "z_dim": h.z_dim, "image_size": h.encoder_image_size}
-
-    def export_config(self) -> dict[str, Any]:
-        """What an inference checkpoint needs: networks, label settings, class list and palette."""
-        h = self.hparams
-        return {
-            "generator": self.generator_config(),
-            "encoder": self.encoder_config() if h.use_vae else None,
-            "label_nc": h.label_nc,
-            "dont_care": h.dont_care,
-            "instance": h.instance,
-            **self.classes.to_config(),
-            "training": {
-                "lambda_feat": h.lambda_feat,
-                "lambda_vgg": h.lambda_vgg,
-                "lambda_kld": h.lambda_kld,
-                "lambda_l1": h.lambda_l1,
-                "vgg": h.vgg if h.lambda_vgg > 0 else None,
-                "lr_generator": h.lr_generator,
-                "lr_discriminator": h.lr_discriminator,
-                "betas": list(h.betas),
-            },
+            "lambda_feat": h.lambda_feat,
+            "lambda_vgg": h.lambda_vgg,
+            "lambda_kld": h.lambda_kld,
+            "lambda_l1": h.lambda_l1,
+            "vgg": h.vgg if h.lambda_vgg > 0 else None,
+            "lr_generator": h.lr_generator,
+            "lr_discriminator": h.lr_discriminator,
+            "betas": list(h.betas),
         }
 
     def _load_vgg(self, source: str) -> VGGEncoder:
@@ -326,4 +301,6 @@ class SPADEModule(LightningModule):
                 )
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["stylesynth"] = {"kind": "spade", "config": self.export_config(), "iteration": self.iteration}
+        checkpoint["stylesynth"] = {
+            "kind": "spade", "config": self.network_config, "training": self.training_config(), "iteration": self.iteration,
+        }

@@ -18,7 +18,7 @@ from torchvision.transforms.v2 import functional as TF
 from torchvision.utils import make_grid
 
 from stylesynth.inference import Stylizer
-from stylesynth.inference.stylizer import export_lightning
+from stylesynth.inference.checkpoints import export_lightning
 from stylesynth.io import load_image, pil_to_tensor, read_lightning_checkpoint, save_image
 
 TILE = 192

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 from pathlib import Path
 
 import torch
@@ -21,7 +22,7 @@ from torchvision.utils import make_grid
 from stylesynth.data.scenes import SCENE_CLASSES, SceneGenerator
 from stylesynth.data.segmentation import colourize
 from stylesynth.inference import Synthesizer
-from stylesynth.inference.spade_export import export_lightning
+from stylesynth.inference.checkpoints import export_lightning, model_card
 from stylesynth.io import pil_to_tensor, read_lightning_checkpoint, save_image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,8 +72,7 @@ def main() -> None:
     torch.set_num_threads(1)
 
     state_dict, info = read_lightning_checkpoint(args.checkpoint)
-    info = {**info, "config": {**info["config"], "name": "spade-default"}}
-    folder = export_lightning(state_dict, info, args.out, overwrite=True)
+    folder = export_lightning(state_dict, info, args.out, overwrite=True, name="spade-default")
     synthesizer = Synthesizer.from_pretrained(folder, device="cpu")
 
     scenes = SceneGenerator(SIDE)
@@ -89,8 +89,8 @@ def main() -> None:
         save_image(colourize(labels, SCENE_CLASSES), folder / "samples" / "labels" / f"{name}.png")
 
     table, logged = loss_summary(args.metrics) if args.metrics else ("(no metrics given)", 0)
-    config = info["config"]
-    iterations = info.get("iteration")
+    config = json.loads((folder / "config.json").read_text())
+    iterations = config["steps"]
     notes = f"""## Data and training
 
 Trained by this project's own code (`scripts/train_spade_default.sh`: `python train.py fit --config
@@ -140,9 +140,7 @@ and the command line: `stylesynth synthesize checkpoints/spade-default/samples/l
 - Not comparable with the paper's results (COCO-Stuff FID 22.6 etc.): different data, size, widths,
   losses and training length.
 """
-    from stylesynth.inference.spade_export import model_card
-
-    (folder / "README.md").write_text(model_card({**config, "iteration": iterations}, notes))
+    (folder / "README.md").write_text(model_card(config, notes))
     print(folder)
 
 

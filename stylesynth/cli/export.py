@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 
+from ..inference.checkpoints import export_lightning
 from ..io import read_lightning_checkpoint
-from . import CLIError
-
-#: checkpoint kind -> "module:function" taking (state_dict, info, out_dir, overwrite) and returning the folder
-EXPORTERS = {
-    "adain": "stylesynth.inference.stylizer:export_lightning",
-    "spade": "stylesynth.inference.synthesizer:export_lightning",
-}
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("export", help="turn a Lightning .ckpt into an inference checkpoint folder")
     parser.add_argument("checkpoint", type=Path, help="a .ckpt written by `python train.py fit`")
     parser.add_argument("out_dir", type=Path, help="folder to write (safetensors weights, config.json, model card)")
@@ -25,14 +18,9 @@ def add_parser(subparsers) -> None:
 
 
 def export(checkpoint: Path, out_dir: Path, overwrite: bool = False) -> Path:
-    """Exports ``checkpoint`` to ``out_dir`` with the exporter of its kind."""
+    """Exports ``checkpoint`` to ``out_dir`` with the network class of its kind (see :data:`stylesynth.inference.checkpoints.NETWORKS`)."""
     state_dict, info = read_lightning_checkpoint(checkpoint)
-    target = EXPORTERS.get(info["kind"])
-    if target is None:
-        raise CLIError(f"{checkpoint}: unknown checkpoint kind {info['kind']!r}; known: {', '.join(sorted(EXPORTERS))}")
-    module_name, function_name = target.split(":")
-    exporter = getattr(importlib.import_module(module_name), function_name)
-    return exporter(state_dict, info, out_dir, overwrite)
+    return export_lightning(state_dict, info, out_dir, overwrite)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,42 +16,33 @@ from torch import Tensor
 from torchvision.transforms.v2 import InterpolationMode
 from torchvision.transforms.v2 import functional as TF
 
-from ..data.segmentation import ClassList, check_labels, label_map_from_image, one_hot, semantic_channels
+from ..data.segmentation import ClassList, check_labels, label_map_from_image, one_hot
 from ..data.segmentation_folder import read_label_image
-from ..io import CheckpointError, ImageError, load_image, load_pretrained, load_torch_file, pil_to_tensor, tensor_to_pil
-from ..nets.spade_generator import SPADEGenerator
-from ..nets.style_encoder import StyleEncoder
-from ..norm import fold
-from .device import resolve_device
-from .spade_checkpoints import OFFICIAL_PRESETS, generator_config_from_state_dict, load_module_state
-from .spade_export import export_lightning
+from ..io import CheckpointError, ImageError, load_image, pil_to_tensor, tensor_to_pil
+from ..nets import SPADENetwork
+from ..validation import check_image_tensor, check_seeds
+from .checkpoints import load_network
+from .runtime import InferenceRuntime
 
-__all__ = ["KNOWN_CHECKPOINTS", "Synthesizer", "export_lightning"]
-
-#: Folder holding the bundled checkpoints (``checkpoints/`` at the repository root).
-CHECKPOINT_ROOT = Path(__file__).resolve().parents[2] / "checkpoints"
-#: Names :meth:`Synthesizer.from_pretrained` knows, and their folders.
-KNOWN_CHECKPOINTS = {"spade-default": CHECKPOINT_ROOT / "spade-default"}
+__all__ = ["Synthesizer"]
 
 LabelInput = Image.Image | Tensor | np.ndarray | str | os.PathLike
 StyleInput = Image.Image | Tensor | str | os.PathLike
 
 
-class Synthesizer:
+class Synthesizer(InferenceRuntime):
     """SPADE inference: label maps (and optionally a style image) -> images.
 
     Build it once (:meth:`from_pretrained`), then call :meth:`synthesize` as often as needed, from
     any number of threads: the networks are only read (spectral norm is folded into plain weights at
-    load time, norms run in eval mode) under ``torch.inference_mode``. Runs on CUDA when available,
-    else on the CPU.
+    load time, norms run in eval mode). Device, precision, memory format and batching follow
+    :class:`~stylesynth.inference.runtime.InferenceRuntime`, shared with :class:`Stylizer`.
 
     Args:
-        generator: a :class:`SPADEGenerator` with its weights.
-        classes: the class list (names, colours for RGB label maps).
-        dont_care: the model has a don't-care channel (label 255).
-        instance: the model has an instance-edge channel (pass ``instance=`` maps to :meth:`synthesize`).
-        encoder: the VAE :class:`StyleEncoder`, for ``style=`` images.
+        network: the generator, the optional VAE encoder and the class list (:class:`SPADENetwork`).
         device: where to run; default CUDA when available, else CPU.
+        precision: ``"auto"`` (bfloat16 autocast where the hardware runs it natively, else float32),
+            ``"fp32"`` or ``"bf16"``.
         batch_size: label maps per forward pass in batch calls.
 
     Example:
@@ -61,30 +52,31 @@ class Synthesizer:
 
     def __init__(
         self,
-        generator: SPADEGenerator,
-        classes: ClassList,
-        dont_care: bool = False,
-        instance: bool = False,
-        encoder: StyleEncoder | None = None,
+        network: SPADENetwork,
         device: str | torch.device | None = None,
+        precision: str = "auto",
         batch_size: int = 8,
     ) -> None:
-        expected = semantic_channels(len(classes), dont_care, instance)
-        if generator.semantic_nc != expected:
-            raise CheckpointError(_channel_mismatch(generator.semantic_nc, len(classes), dont_care, instance))
-        if encoder is not None and (not generator.use_vae or encoder.z_dim != generator.z_dim):
-            raise CheckpointError(
-                f"the style encoder (z_dim {encoder.z_dim}) does not fit the generator "
-                f"(use_vae={generator.use_vae}, z_dim {generator.z_dim})"
-            )
-        self.device = resolve_device(device)
-        self.classes = classes
-        self.label_nc = len(classes)
-        self.dont_care = dont_care
-        self.instance = instance
-        self.batch_size = max(1, int(batch_size))
-        self.generator = fold(generator).eval().requires_grad_(False).to(self.device)
-        self.encoder = fold(encoder).eval().requires_grad_(False).to(self.device) if encoder is not None else None
+        super().__init__(device, precision, batch_size)
+        self.network = self.prepare(network)
+        self.generator = self.network.generator
+        self.encoder = self.network.encoder
+
+    @property
+    def classes(self) -> ClassList:
+        return self.network.classes
+
+    @property
+    def label_nc(self) -> int:
+        return self.network.label_nc
+
+    @property
+    def dont_care(self) -> bool:
+        return self.network.dont_care
+
+    @property
+    def instance(self) -> bool:
+        return self.network.instance
 
     # ---- construction ----------------------------------------------------------------------
 
@@ -103,92 +95,41 @@ class Synthesizer:
         crop_size: int | None = None,
         aspect_ratio: float | None = None,
         num_upsampling_layers: str | None = None,
+        precision: str = "auto",
         batch_size: int = 8,
     ) -> Synthesizer:
         """Loads a checkpoint folder (``stylesynth export``), a bundled name, or an official ``latest_net_G.pth``.
 
-        For a folder or name, the label settings come from its ``config.json``; any of
-        ``label_nc``/``dont_care``/``instance`` given must agree with it (else an error says which
-        differs). For an official generator file (``*_net_G.pth``), give ``preset`` (``coco_stuff``,
-        ``ade20k``, ``cityscapes``) or ``label_nc``, ``dont_care``, ``instance`` (and ``crop_size``,
-        ``aspect_ratio``, ``num_upsampling_layers`` where they differ from 256, 1, ``normal``);
-        the width, norm, VAE and z size are read from the weights. ``encoder`` is the matching
-        ``*_net_E.pth`` for style images. ``classes`` is a class list file (names and colours) for
-        RGB label maps.
+        An existing path wins over a bundled name. For a folder or name, the label settings come
+        from its ``config.json``; any of ``label_nc``/``dont_care``/``instance`` given must agree
+        with it (else an error says which differs). For an official generator file
+        (``*_net_G.pth``), give ``preset`` (``coco_stuff``, ``ade20k``, ``cityscapes``) or
+        ``label_nc``, ``dont_care``, ``instance`` (and ``crop_size``, ``aspect_ratio``,
+        ``num_upsampling_layers`` where they differ from 256, 1, ``normal``); the width, norm, VAE
+        and z size are read from the weights. ``encoder`` is the matching ``*_net_E.pth`` for style
+        images. ``classes`` is a class list file (names and colours) for RGB label maps.
         """
         requested = {"label_nc": label_nc, "dont_care": dont_care, "instance": instance}
-        path = KNOWN_CHECKPOINTS.get(str(source), Path(source))
-        if path.is_dir():
-            return cls._from_folder(path, requested, classes, device, batch_size)
-        if not path.exists():
-            raise CheckpointError(
-                f"SPADE checkpoint not found: {source} (give a checkpoint folder, an official *_net_G.pth file, "
-                f"or one of the bundled names: {', '.join(KNOWN_CHECKPOINTS)})"
-            )
-        settings = dict(OFFICIAL_PRESETS.get(preset, {})) if preset is not None else {}
-        if preset is not None and preset not in OFFICIAL_PRESETS:
-            raise ValueError(f"unknown preset {preset!r}; known: {', '.join(OFFICIAL_PRESETS)}")
-        settings.update({key: value for key, value in requested.items() if value is not None})
-        for key, value in (("crop_size", crop_size), ("aspect_ratio", aspect_ratio), ("num_upsampling_layers", num_upsampling_layers)):
-            if value is not None:
-                settings[key] = value
-        return cls._from_official(path, settings, encoder, classes, device, batch_size)
-
-    @classmethod
-    def _from_folder(cls, folder: Path, requested: dict[str, Any], classes: Any, device: Any, batch_size: int) -> Synthesizer:
-        state_dict, config = load_pretrained(folder, kind="spade")
+        class_list = _class_list(classes) if classes is not None else None
+        settings = {
+            "preset": preset, **requested, "crop_size": crop_size, "aspect_ratio": aspect_ratio,
+            "num_upsampling_layers": num_upsampling_layers,
+        }
+        network = load_network(source, SPADENetwork.KIND, settings=settings, encoder=encoder, classes=class_list)
+        assert isinstance(network, SPADENetwork)
         for key, value in requested.items():
-            if value is not None and value != config.get(key):
+            if value is not None and value != getattr(network, key):
                 raise CheckpointError(
-                    f"{folder}: the checkpoint was trained with {key}={config.get(key)!r}, not {value!r}; "
-                    f"its input is {config.get('label_nc')} classes"
-                    + (" + a don't-care channel" if config.get("dont_care") else "")
-                    + (" + instance edges" if config.get("instance") else "")
+                    f"{source}: the checkpoint was trained with {key}={getattr(network, key)!r}, not {value!r}; "
+                    f"its input is {network.label_nc} classes"
+                    + (" + a don't-care channel" if network.dont_care else "")
+                    + (" + instance edges" if network.instance else "")
                 )
-        class_list = _class_list(classes) if classes is not None else ClassList.from_names(config["class_names"], config["palette"])
-        if len(class_list) != config["label_nc"]:
-            raise CheckpointError(f"{folder}: the class list has {len(class_list)} classes, the checkpoint {config['label_nc']}")
-        generator = SPADEGenerator(**config["generator"])
-        load_module_state(generator, state_dict, "generator.", str(folder))
-        encoder = None
-        if config.get("encoder"):
-            encoder = StyleEncoder(**config["encoder"])
-            load_module_state(encoder, state_dict, "encoder.", str(folder))
-        return cls(generator, class_list, config["dont_care"], config["instance"], encoder, device, batch_size)
-
-    @classmethod
-    def _from_official(
-        cls, path: Path, settings: dict[str, Any], encoder_path: Any, classes: Any, device: Any, batch_size: int
-    ) -> Synthesizer:
-        state_dict = load_torch_file(path)
-        if not isinstance(state_dict, dict):
-            raise CheckpointError(f"{path}: expected a state dict (the official latest_net_G.pth), got a {type(state_dict).__name__}")
-        config = generator_config_from_state_dict(state_dict, settings, str(path))
-        label_nc = settings.get("label_nc")
-        if label_nc is None:
-            raise CheckpointError(
-                f"{path}: the generator takes {config['semantic_nc']} input channels; say how they split with preset= "
-                f"({', '.join(OFFICIAL_PRESETS)}) or label_nc=, dont_care=, instance="
-            )
-        dont_care, instance = bool(settings.get("dont_care", False)), bool(settings.get("instance", False))
-        if semantic_channels(label_nc, dont_care, instance) != config["semantic_nc"]:
-            raise CheckpointError(f"{path}: " + _channel_mismatch(config["semantic_nc"], label_nc, dont_care, instance))
-        class_list = _class_list(classes) if classes is not None else ClassList.from_names([f"class_{i}" for i in range(label_nc)])
-        if len(class_list) != label_nc:
-            raise CheckpointError(f"the class list has {len(class_list)} classes, but label_nc is {label_nc}")
-        generator = SPADEGenerator(**config)
-        load_module_state(generator, state_dict, "", str(path))
-        encoder = None
-        if encoder_path is not None:
-            if not config["use_vae"]:
-                raise CheckpointError(f"{path}: this generator was trained without the VAE; it takes no style encoder")
-            encoder_state = load_torch_file(encoder_path)
-            first = encoder_state.get("layer1.0.weight_orig") if isinstance(encoder_state, dict) else None
-            if not isinstance(first, Tensor):
-                raise CheckpointError(f"{encoder_path}: not an official SPADE encoder (latest_net_E.pth): no layer1.0.weight_orig")
-            encoder = StyleEncoder(ndf=first.shape[0], z_dim=config["z_dim"])
-            load_module_state(encoder, encoder_state, "", str(encoder_path))
-        return cls(generator, class_list, dont_care, instance, encoder, device, batch_size)
+        if class_list is not None and class_list is not network.classes:
+            if len(class_list) != network.label_nc:
+                raise CheckpointError(f"{source}: the class list has {len(class_list)} classes, the checkpoint {network.label_nc}")
+            network.classes = class_list
+        return cls(network, device, precision=precision, batch_size=batch_size)
 
     # ---- inputs ----------------------------------------------------------------------------
 
@@ -241,11 +182,11 @@ class Synthesizer:
             if isinstance(style, Tensor):
                 if style.dim() == 4 and style.shape[0] == 1:
                     style = style[0]
-                if style.dim() != 3 or style.shape[0] != 3 or not style.is_floating_point():
-                    raise ImageError(f"style: expected a float RGB tensor (3, H, W) in [0, 1], got {tuple(style.shape)} {style.dtype}")
-                image = style.float().cpu()
+                if style.dim() != 3 or style.shape[0] != 3:
+                    raise ImageError(f"style: expected an RGB tensor (3, H, W), uint8 or float in [0, 1], got shape {tuple(style.shape)}")
+                image = check_image_tensor(style, "style").cpu()
             else:
-                image = pil_to_tensor(load_image(style))
+                image = pil_to_tensor(load_image(style, what="style" if isinstance(style, Image.Image) else f"style: {style}"))
             size = self.encoder.image_size
             images.append(TF.resize(image, [size, size], interpolation=InterpolationMode.BICUBIC, antialias=True).clamp(0, 1))
         return torch.stack(images) * 2 - 1
@@ -285,11 +226,11 @@ class Synthesizer:
         styles = self._styles(style, len(maps), single)
         seeds = self._seeds(seed, len(maps))
         outputs: list[Image.Image] = []
-        for start in range(0, len(maps), self.batch_size):
-            end = min(start + self.batch_size, len(maps))
-            images = self._run(ids[start:end], instances[start:end] if instances else None,
-                               styles[start:end] if styles else None, seeds[start:end])
-            for image, labels in zip(images, ids[start:end]):
+        for rows in self.batches(range(len(maps))):
+            pick = slice(rows[0], rows[-1] + 1)
+            with self.forward():
+                images = self._run(ids[pick], instances[pick] if instances else None, styles[pick] if styles else None, seeds[pick])
+            for image, labels in zip(images, ids[pick]):
                 if resize_output and tuple(labels.shape) != tuple(image.shape[1:]):
                     image = TF.resize(image, list(labels.shape), interpolation=InterpolationMode.BICUBIC, antialias=True)
                 outputs.append(tensor_to_pil(image))
@@ -330,23 +271,16 @@ class Synthesizer:
         if seed is None:
             first = secrets.randbits(62)
             return [first + index for index in range(count)]
-        if isinstance(seed, (list, tuple)):
-            if len(seed) != count:
-                raise ValueError(f"synthesize: {len(seed)} seeds for {count} label maps")
-            return [int(value) for value in seed]
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise TypeError(f"synthesize: seed must be an integer or a list of integers, got {type(seed).__name__}")
-        return [int(seed) + index for index in range(count)]
+        return check_seeds(seed, count)
 
-    @torch.inference_mode()
     def _run(self, ids: list[Tensor], instances: list[Tensor] | None, styles: list[Any] | None, seeds: list[int]) -> Tensor:
         labels = torch.stack([self._resize_ids(item) for item in ids])
         instance_batch = torch.stack([self._resize_ids(item) for item in instances]) if instances is not None else None
-        semantics = one_hot(labels, self.label_nc, self.dont_care, instance_batch).to(self.device)
+        semantics = self.to_device(one_hot(labels, self.label_nc, self.dont_care, instance_batch))
         z = None
         if self.generator.use_vae:
             if styles is not None:
-                z, _ = self.encoder(self._style_batch(styles).to(self.device))  # the mean style
+                z, _ = self.encoder(self.to_device(self._style_batch(styles)))  # the mean style
             else:
                 z = torch.stack([torch.randn(self.generator.z_dim, generator=torch.Generator().manual_seed(s)) for s in seeds])
                 z = z.to(self.device)
@@ -356,12 +290,3 @@ class Synthesizer:
 
 def _class_list(classes: str | os.PathLike | ClassList) -> ClassList:
     return classes if isinstance(classes, ClassList) else ClassList.from_file(classes)
-
-
-def _channel_mismatch(semantic_nc: int, label_nc: int, dont_care: bool, instance: bool) -> str:
-    given = f"{label_nc} classes" + (" + don't care" if dont_care else "") + (" + instance edges" if instance else "")
-    return (
-        f"the generator takes {semantic_nc} input channels (classes + 1 with a don't-care label + 1 with instance "
-        f"edges), but the settings give {semantic_channels(label_nc, dont_care, instance)} ({given}); the class count "
-        "or the don't-care/instance flags differ from the ones the checkpoint was trained with"
-    )

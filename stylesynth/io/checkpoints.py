@@ -1,4 +1,10 @@
-"""Inference checkpoints (safetensors + config.json + model card) and other people's weight files."""
+"""Inference checkpoints (safetensors + config.json + model card), the bundled ones, and other people's weight files.
+
+One place for each step: :func:`resolve_checkpoint` turns a name or a path into a path (an existing
+path wins over a bundled name), :func:`load_pretrained` / :func:`save_pretrained` read and write
+checkpoint folders, :func:`load_state_strict` is the one strict state-dict loader, and
+:func:`load_torch_file` reads pickled files safely.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,13 @@ import pickle
 import struct
 import zipfile
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
-from torch import Tensor
+from torch import Tensor, nn
 
 from .atomic import atomic_directory
 
@@ -22,8 +29,90 @@ CONFIG_NAME = "config.json"
 CARD_NAME = "README.md"
 
 
+#: The bundled checkpoints ship inside the package (``stylesynth/checkpoints/<name>/``), so that an
+#: installed wheel finds them as a checkout does; the repository's ``checkpoints/`` links here.
+BUNDLED_ROOT = Path(__file__).resolve().parents[1] / "checkpoints"
+
+
 class CheckpointError(ValueError):
     """A checkpoint that is missing, unreadable, or not of the expected kind or layout."""
+
+
+def bundled_checkpoints(kind: str | None = None) -> dict[str, Path]:
+    """The bundled checkpoint folders by name (``{"adain-default": Path(...), ...}``), of ``kind`` if given.
+
+    A bundled checkpoint is a folder of :data:`BUNDLED_ROOT` holding a ``config.json``; its kind is
+    the config's ``"kind"``.
+    """
+    found = {}
+    for folder in sorted(BUNDLED_ROOT.iterdir()) if BUNDLED_ROOT.is_dir() else []:
+        config_path = folder / CONFIG_NAME
+        if not config_path.is_file():
+            continue
+        try:
+            folder_kind = json.loads(config_path.read_text()).get("kind")
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+            continue
+        if kind is None or folder_kind == kind:
+            found[folder.name] = folder
+    return found
+
+
+def resolve_checkpoint(source: str | os.PathLike, kind: str) -> Path:
+    """The path behind ``source``: an existing file or folder, else a bundled checkpoint of that name.
+
+    Precedence: a path that exists wins over a bundled name, so a folder called ``adain-default`` in
+    the working directory is what gets loaded. A bundled name of another kind, or a source that is
+    neither, is a :class:`CheckpointError` that lists the bundled names of ``kind``.
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"expected a checkpoint folder, a file path or a bundled name, got {type(source).__name__}")
+    path = Path(source)
+    if path.exists():
+        return path
+    known = bundled_checkpoints(kind)
+    if str(source) in known:
+        return known[str(source)]
+    other = bundled_checkpoints().get(str(source))
+    if other is not None:
+        other_kind = json.loads((other / CONFIG_NAME).read_text())["kind"]
+        raise CheckpointError(f"{source!r} is a bundled {other_kind!r} checkpoint, expected a {kind!r} one ({', '.join(known) or 'none bundled'})")
+    raise CheckpointError(
+        f"checkpoint not found: {source} (expected a checkpoint folder, a weights file, or a bundled name: {', '.join(known) or 'none'})"
+    )
+
+
+def load_state_strict(module: nn.Module, state_dict: Mapping[str, Any], source: str, prefix: str = "", hint: str = "") -> None:
+    """Loads ``state_dict[prefix + key]`` into ``module``, strictly, as the module's dtype.
+
+    Missing, unexpected, non-tensor or misshapen entries are one :class:`CheckpointError` that names
+    the first few of each, the module it was meant for, and ``hint`` (what usually causes it). Keys
+    without ``prefix`` are ignored.
+    """
+    selected = {key[len(prefix) :]: value for key, value in state_dict.items() if key.startswith(prefix)}
+    expected = module.state_dict()
+    missing = [key for key in expected if key not in selected]
+    unexpected = [key for key in selected if key not in expected]
+    wrong = [
+        f"{prefix}{key} {tuple(selected[key].shape) if isinstance(selected[key], Tensor) else type(selected[key]).__name__}"
+        f" (expected {tuple(value.shape)})"
+        for key, value in expected.items()
+        if key in selected and (not isinstance(selected[key], Tensor) or tuple(selected[key].shape) != tuple(value.shape))
+    ]
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} missing keys (e.g. {', '.join(prefix + key for key in missing[:3])})")
+    if unexpected:
+        problems.append(f"{len(unexpected)} unexpected keys (e.g. {', '.join(prefix + key for key in unexpected[:3])})")
+    if wrong:
+        problems.append(f"{len(wrong)} tensors of another shape (e.g. {'; '.join(wrong[:2])})")
+    if problems:
+        raise CheckpointError(
+            f"{source}: the weights do not fit a {type(module).__name__} with this config: " + ", ".join(problems)
+            + (f"; {hint}" if hint else "")
+        )
+    with torch.no_grad():
+        module.load_state_dict({key: value.to(expected[key].dtype) for key, value in selected.items()}, strict=True)
 
 
 def save_pretrained(

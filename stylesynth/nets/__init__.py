@@ -6,4 +6,5 @@ from .adain_network import AdaINNetwork
 from .spade_blocks import SPADEResBlock
 from .spade_discriminator import MultiscaleDiscriminator, PatchDiscriminator
 from .spade_generator import SPADEGenerator
+from .spade_network import SPADENetwork
 from .style_encoder import StyleEncoder

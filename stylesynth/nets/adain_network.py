@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor, nn
 
-from ..io import CheckpointError
+from ..io import CheckpointError, load_state_strict
+from ..validation import check_eps
 from .adain_decoder import AdaINDecoder
 from .vgg import VGGEncoder
 
-__all__ = ["AdaINNetwork", "STATS"]
+__all__ = ["AdaINNetwork", "PUBLIC_DECODER_NAME", "PUBLIC_VGG_NAME", "STATS"]
 
 #: ``stats`` options: the variance estimator of AdaIN's statistics.
 STATS = ("biased", "unbiased")
+#: File names of the AdaIN PyTorch port's public weights.
+PUBLIC_VGG_NAME, PUBLIC_DECODER_NAME = "vgg_normalised.pth", "decoder.pth"
 
 
 class AdaINNetwork(nn.Module):
@@ -34,6 +39,9 @@ class AdaINNetwork(nn.Module):
     State dict keys: ``encoder.*`` and ``decoder.*``.
     """
 
+    #: the ``"kind"`` of this network's checkpoints
+    KIND: ClassVar[str] = "adain"
+
     def __init__(self, encoder: VGGEncoder, decoder: AdaINDecoder, stats: str = "biased", eps: float = 1e-5) -> None:
         super().__init__()
         if encoder.last_layer != "relu4_1":
@@ -43,7 +51,7 @@ class AdaINNetwork(nn.Module):
         self.encoder = encoder
         self.decoder = decoder
         self.stats = stats
-        self.eps = float(eps)
+        self.eps = check_eps(eps, "AdaINNetwork: eps")
 
     @property
     def unbiased(self) -> bool:
@@ -51,12 +59,12 @@ class AdaINNetwork(nn.Module):
 
     def config(self) -> dict[str, Any]:
         """JSON-serializable settings that rebuild this network with :meth:`from_config`."""
-        return {"kind": "adain", "encoder": self.encoder.config(), "stats": self.stats, "eps": self.eps}
+        return {"kind": self.KIND, "encoder": self.encoder.config(), "stats": self.stats, "eps": self.eps}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], state_dict: Mapping[str, Tensor] | None = None, source: str = "checkpoint") -> AdaINNetwork:
         """Builds the network from :meth:`config`'s dict and loads ``state_dict`` (keys ``encoder.*``, ``decoder.*``)."""
-        if config.get("kind") != "adain":
+        if config.get("kind") != cls.KIND:
             raise CheckpointError(f"{source}: holds a {config.get('kind')!r} checkpoint, expected an 'adain' one")
         encoder_config = config.get("encoder")
         if not isinstance(encoder_config, Mapping):
@@ -66,23 +74,54 @@ class AdaINNetwork(nn.Module):
         except (TypeError, ValueError) as error:
             raise CheckpointError(f"{source}: invalid AdaIN config ({error})") from None
         if state_dict is not None:
-            network.load_weights(state_dict, source)
+            load_state_strict(network, state_dict, source)
         return network
 
-    def load_weights(self, state_dict: Mapping[str, Tensor], source: str = "checkpoint") -> None:
-        """Loads our own ``encoder.*`` / ``decoder.*`` weights (any float dtype), naming missing or extra keys."""
-        own = self.state_dict()
-        missing = [key for key in own if key not in state_dict]
-        unexpected = [key for key in state_dict if key not in own]
-        if missing or unexpected:
-            details = []
-            if missing:
-                details.append(f"missing {missing[:3]}{' ...' if len(missing) > 3 else ''}")
-            if unexpected:
-                details.append(f"unexpected {unexpected[:3]}{' ...' if len(unexpected) > 3 else ''}")
-            raise CheckpointError(f"{source}: not the weights of an AdaIN network with this config ({'; '.join(details)})")
-        for key, value in own.items():
-            if tuple(state_dict[key].shape) != tuple(value.shape):
-                raise CheckpointError(f"{source}: {key!r} has shape {list(state_dict[key].shape)}, expected {list(value.shape)}")
-        with torch.no_grad():
-            self.load_state_dict({key: value.float() for key, value in state_dict.items()})
+    @classmethod
+    def from_lightning(cls, state_dict: Mapping[str, Tensor], info: Mapping[str, Any], source: str) -> AdaINNetwork:
+        """The network of a ``models.adain.AdaINModule`` checkpoint (its weights are ``net.*``)."""
+        if info.get("kind") != cls.KIND:
+            raise CheckpointError(f"{source}: holds a {info.get('kind')!r} checkpoint, expected an 'adain' one")
+        weights = {key[len("net.") :]: value for key, value in state_dict.items() if key.startswith("net.")}
+        return cls.from_config(info.get("config", {}), weights, source=source)
+
+    @classmethod
+    def from_public(cls, vgg: str | os.PathLike, decoder: str | os.PathLike, stats: str = "biased") -> AdaINNetwork:
+        """The AdaIN PyTorch port's ``vgg_normalised.pth`` and ``decoder.pth`` (legacy or zip files)."""
+        return cls(VGGEncoder.from_vgg_normalised(vgg), AdaINDecoder.from_public(decoder), stats=stats)
+
+    @classmethod
+    def from_foreign(cls, path: Path) -> AdaINNetwork:
+        """Weights in another project's layout: a folder holding the port's ``vgg_normalised.pth`` and
+        ``decoder.pth``, or that ``decoder.pth`` (any ``.pth``/``.pt`` name) with ``vgg_normalised.pth`` beside it."""
+        if path.is_dir():
+            vgg, decoder = path / PUBLIC_VGG_NAME, path / PUBLIC_DECODER_NAME
+            if not (vgg.is_file() and decoder.is_file()):
+                raise CheckpointError(
+                    f"{path} is not a stylesynth checkpoint: config.json is missing (expected config.json + model.safetensors "
+                    f"from `stylesynth export`, or the public {PUBLIC_VGG_NAME} + {PUBLIC_DECODER_NAME} of the AdaIN port)"
+                )
+            return cls.from_public(vgg, decoder)
+        if path.suffix.lower() in (".pth", ".pt"):
+            vgg = path.parent / PUBLIC_VGG_NAME
+            if not vgg.is_file():
+                raise CheckpointError(
+                    f"{path}: a public decoder.pth needs {PUBLIC_VGG_NAME} beside it (not found at {vgg}); "
+                    "or use Stylizer.from_public_weights(vgg, decoder)"
+                )
+            return cls.from_public(vgg, path)
+        raise CheckpointError(
+            f"{path}: unknown checkpoint file type; expected a folder, model.safetensors, a .ckpt, or decoder.pth"
+        )
+
+    @staticmethod
+    def card_lines(config: Mapping[str, Any]) -> list[str]:
+        """The model card's lines about this network's settings (see :func:`stylesynth.inference.checkpoints.model_card`)."""
+        encoder = config["encoder"]
+        return [
+            "## Settings",
+            "",
+            f"- encoder: {encoder.get('arch', 'vgg19').upper().replace('VGG', 'VGG-')} to {encoder.get('last_layer', 'relu4_1')}, "
+            f"{encoder.get('preprocessing', 'none')} preprocessing, {encoder.get('padding', 'reflect')} padding",
+            f"- AdaIN statistics: {config['stats']} variance, eps {config['eps']}",
+        ]

@@ -10,7 +10,8 @@ from torch import Tensor
 from torchvision.transforms.v2 import functional as TF
 
 from ..inference.image_batches import ImageInput, check_min_size, resize_shorter_side, to_batch
-from ..inference.stylizer import Stylizer, _check_alpha, _check_weights
+from ..inference.stylizer import Stylizer
+from ..validation import check_alpha, style_weights
 from .io import Progress, VideoInfo, transcode
 from .temporal import Stats, TemporalStatistics, smoothed_style_statistics
 
@@ -47,11 +48,11 @@ class VideoStylizer:
         stable: bool | TemporalStatistics = True,
     ) -> None:
         self.stylizer = stylizer
-        self.alpha = _check_alpha(alpha)
+        self.alpha = check_alpha(alpha)
         styles = list(style) if isinstance(style, (list, tuple)) else [style]
         if not styles:
             raise ValueError("style: give at least one style image")
-        self.weights = _check_weights(weights, len(styles))
+        self.weights = style_weights(weights, len(styles))
         for name, value in (("size", size), ("style_size", style_size)):
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 16):
                 raise ValueError(f"{name} must be an integer of at least 16 pixels (the shorter side), got {value!r}")

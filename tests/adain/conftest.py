@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from stylesynth.inference import Stylizer
-from stylesynth.inference.stylizer import export_lightning
+from stylesynth.inference.checkpoints import export_lightning
 from stylesynth.nets import AdaINDecoder, AdaINNetwork, VGGEncoder
 
 
@@ -32,7 +32,7 @@ def network() -> AdaINNetwork:
 
 @pytest.fixture(scope="session")
 def stylizer(network: AdaINNetwork) -> Stylizer:
-    return Stylizer(network, device="cpu")
+    return Stylizer(network, device="cpu", precision="fp32")
 
 
 @pytest.fixture(scope="session")

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
 from stylesynth.inference import Stylizer
-from stylesynth.inference import stylizer as stylizer_module
-from stylesynth.inference.stylizer import export_lightning
-from stylesynth.io import CheckpointError
+from stylesynth.inference.checkpoints import export_lightning
+from stylesynth.io import CheckpointError, resolve_checkpoint
+from stylesynth.io import checkpoints as checkpoints_module
 
 from .public_formats import DECODER_SHAPES, random_state_dict, save_legacy_and_zip, vgg_normalised_state_dict
 from .test_decoder import port_decoder
@@ -76,14 +78,37 @@ def test_decoder_pth_without_vgg_names_the_missing_file(public_files, tmp_path):
         Stylizer.from_pretrained(lonely)
 
 
-def test_folder_weights_file_and_known_name_load_the_same(checkpoint_dir, network, monkeypatch):
-    monkeypatch.setitem(stylizer_module.KNOWN_CHECKPOINTS, "adain-test-name", checkpoint_dir)
+def test_folder_weights_file_and_bundled_name_load_the_same(checkpoint_dir, network, monkeypatch, tmp_path):
+    bundled = tmp_path / "bundled"
+    shutil.copytree(checkpoint_dir, bundled / "adain-test-name")
+    monkeypatch.setattr(checkpoints_module, "BUNDLED_ROOT", bundled)
     content, style = torch.rand(3, 32, 40), torch.rand(3, 32, 32)
     expected = Stylizer(network, device="cpu").stylize(content, style)
     for source in (checkpoint_dir, str(checkpoint_dir / "model.safetensors"), "adain-test-name"):
         torch.testing.assert_close(Stylizer.from_pretrained(source, device="cpu").stylize(content, style), expected)
     assert (checkpoint_dir / "README.md").is_file()
     assert json.loads((checkpoint_dir / "config.json").read_text())["kind"] == "adain"
+
+
+def test_an_existing_path_wins_over_a_bundled_name(checkpoint_dir, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(checkpoint_dir, tmp_path / "adain-default")
+    assert resolve_checkpoint("adain-default", "adain") == Path("adain-default")
+    monkeypatch.chdir(tmp_path / "adain-default")
+    assert resolve_checkpoint("adain-default", "adain") == checkpoints_module.BUNDLED_ROOT / "adain-default"
+
+
+def test_a_bundled_name_of_the_other_kind_says_so():
+    with pytest.raises(CheckpointError, match="'spade-default' is a bundled 'spade' checkpoint, expected a 'adain' one"):
+        Stylizer.from_pretrained("spade-default")
+
+
+def test_a_folder_of_the_public_files_loads_like_any_checkpoint_folder(public_files):
+    from_folder = Stylizer.from_pretrained(public_files["folder"], device="cpu", stats="unbiased")
+    from_files = Stylizer.from_public_weights(public_files["folder"] / "vgg_normalised.pth", public_files["folder"] / "decoder.pth", stats="unbiased", device="cpu")
+    content, style = torch.rand(3, 24, 40), torch.rand(3, 32, 32)
+    assert from_folder.precision == "fp32"  # the port-compatible mode stays exact
+    torch.testing.assert_close(from_folder.stylize(content, style), from_files.stylize(content, style), rtol=0, atol=0)
 
 
 def test_float16_export_loads_as_float32(network, tmp_path):
@@ -105,7 +130,7 @@ def test_other_kind_is_a_clear_error(checkpoint_dir, tmp_path):
 
 
 def test_unknown_source_lists_what_is_accepted(tmp_path):
-    with pytest.raises(CheckpointError, match="checkpoint not found.*known name: adain-default"):
+    with pytest.raises(CheckpointError, match="checkpoint not found.*bundled name: adain-default"):
         Stylizer.from_pretrained(tmp_path / "nowhere")
     (tmp_path / "weights.bin").write_bytes(b"")
     with pytest.raises(CheckpointError, match="unknown checkpoint file type"):

@@ -19,16 +19,16 @@ import torch
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:  # app.py lives at the repository root, beside the package
+if str(ROOT) not in sys.path:  # the webapp package lives at the repository root, beside app.py
     sys.path.insert(0, str(ROOT))
 
-import app  # noqa: E402
+from webapp.catalog import Catalog  # noqa: E402
+from webapp.config import AppConfig  # noqa: E402
+from webapp.server import build_app, launch  # noqa: E402
 from stylesynth.data.scenes import SCENE_CLASSES  # noqa: E402
-from stylesynth.inference.spade_export import export_lightning as export_spade  # noqa: E402
+from stylesynth.inference.checkpoints import export_lightning  # noqa: E402
 from stylesynth.io import save_pretrained  # noqa: E402
-from stylesynth.nets import AdaINDecoder, AdaINNetwork, VGGEncoder  # noqa: E402
-from stylesynth.nets.spade_generator import SPADEGenerator  # noqa: E402
-from stylesynth.nets.style_encoder import StyleEncoder  # noqa: E402
+from stylesynth.nets import AdaINDecoder, AdaINNetwork, SPADENetwork, VGGEncoder  # noqa: E402
 
 #: the upload limit of the test app: small, so that "too large" costs little to test
 TEST_MAX_PIXELS = 300 * 300
@@ -55,20 +55,12 @@ def write_adain_checkpoint(folder: Path) -> Path:
 def write_spade_checkpoint(folder: Path) -> Path:
     """A small random SPADE generator with a VAE style encoder, exported as a training run would be."""
     torch.manual_seed(0)
-    label_nc = len(SCENE_CLASSES)
     generator_config = {
-        "semantic_nc": label_nc, "ngf": 4, "num_upsampling_layers": "normal", "crop_size": 32, "aspect_ratio": 1.0,
+        "ngf": 4, "num_upsampling_layers": "normal", "crop_size": 32, "aspect_ratio": 1.0,
         "use_vae": True, "z_dim": 8, "norm": "batch", "spectral": True, "kernel_size": 3, "hidden_channels": 8,
     }
-    encoder_config = {"ndf": 4, "z_dim": 8, "image_size": 16}
-    generator, encoder = SPADEGenerator(**generator_config), StyleEncoder(**encoder_config)
-    state = {f"generator.{key}": value for key, value in generator.state_dict().items()}
-    state.update({f"encoder.{key}": value for key, value in encoder.state_dict().items()})
-    config = {
-        "generator": generator_config, "encoder": encoder_config, "label_nc": label_nc,
-        "dont_care": False, "instance": False, **SCENE_CLASSES.to_config(),
-    }
-    return export_spade(state, {"kind": "spade", "config": config, "iteration": 0}, folder)
+    network = SPADENetwork(SCENE_CLASSES, generator_config, {"ndf": 4, "z_dim": 8, "image_size": 16})
+    return export_lightning(network.state_dict(), {"kind": "spade", "config": network.config(), "iteration": 0}, folder)
 
 
 def free_port() -> int:
@@ -80,7 +72,7 @@ def free_port() -> int:
 @contextlib.contextmanager
 def serving(demo: Any) -> Iterator[str]:
     """Serves the Gradio app ``demo`` on a free port of 127.0.0.1; yields its URL, closes it after."""
-    _, url, _ = app.launch(demo, host="127.0.0.1", port=free_port(), block=False, quiet=True)
+    _, url, _ = launch(demo, host="127.0.0.1", port=free_port(), block=False, quiet=True)
     try:
         yield url
     finally:
@@ -100,8 +92,8 @@ def checkpoint_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def served_app(checkpoint_root: Path) -> Iterator[str]:
     """The app on the tiny checkpoints, served on 127.0.0.1; yields its URL."""
-    catalog = app.Catalog.build(checkpoint_root)
-    demo = app.build_app(app.AppConfig(catalog=catalog, max_input_pixels=TEST_MAX_PIXELS, default_output_side=64))
+    catalog = Catalog.build(checkpoint_root)
+    demo = build_app(AppConfig(catalog=catalog, max_input_pixels=TEST_MAX_PIXELS, default_output_side=64))
     with serving(demo) as url:
         yield url
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from stylesynth.data.scenes import SCENE_CLASSES
-from stylesynth.inference.spade_export import export_lightning
+from stylesynth.inference.checkpoints import export_lightning
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +39,6 @@ def tiny_checkpoint(tmp_path_factory) -> Path:
 
     torch.manual_seed(0)
     module = SPADEModule(**tiny_module_arguments())
-    info = {"kind": "spade", "config": module.export_config(), "iteration": 0}
+    info = {"kind": "spade", "config": module.network_config, "iteration": 0}
     state = {key: value for key, value in module.state_dict().items()}
     return export_lightning(state, info, tmp_path_factory.mktemp("spade") / "tiny")

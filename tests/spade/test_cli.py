@@ -63,10 +63,10 @@ def test_style_needs_a_style_encoder(tmp_path, capsys) -> None:
     from models.spade import SPADEModule
 
     from .conftest import tiny_module_arguments
-    from stylesynth.inference.spade_export import export_lightning
+    from stylesynth.inference.checkpoints import export_lightning
 
     module = SPADEModule(**tiny_module_arguments(use_vae=False))
-    folder = export_lightning(module.state_dict(), {"kind": "spade", "config": module.export_config()}, tmp_path / "novae")
+    folder = export_lightning(module.state_dict(), {"kind": "spade", "config": module.network_config}, tmp_path / "novae")
     maps = _write_maps(tmp_path / "maps", 1)
     style = tmp_path / "style.png"
     Image.new("RGB", (8, 8), (255, 0, 0)).save(style)

@@ -121,7 +121,7 @@ def test_weights_that_do_not_fit_the_config_are_one_clear_error(tiny_checkpoint,
     config["class_names"] += ["a", "b"]
     config["palette"] += [[1, 1, 1], [2, 2, 2]]
     (broken / "config.json").write_text(json.dumps(config))
-    with pytest.raises(CheckpointError, match=r"do not fit a SPADEGenerator .* tensors of another shape .* class count"):
+    with pytest.raises(CheckpointError, match=r"do not fit a SPADENetwork .* tensors of another shape .* class count"):
         Synthesizer.from_pretrained(broken)
 
 

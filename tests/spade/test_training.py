@@ -54,7 +54,7 @@ def test_a_few_steps_lower_the_losses_then_export_and_synthesize(tmp_path: Path)
     exported = sorted(key.split(".")[0] for key in __import__("safetensors.torch").torch.load_file(tmp_path / "exported" / "model.safetensors"))
     assert set(exported) == {"generator", "encoder"}
     card = (tmp_path / "exported" / "README.md").read_text()
-    assert "| 6 | tree | `#145a1e` |" in card and "trained for 30 iterations" in card
+    assert "| 6 | tree | `#145a1e` |" in card and "- steps: 30" in card
 
 
 def test_linear_decay_holds_then_falls_to_zero() -> None:

@@ -1,13 +1,14 @@
-"""Reading SPADE weights: the official ``latest_net_G.pth`` layout and our own, with errors that say what differs."""
+"""The official SPADE release's weights (``latest_net_G.pth``): its data set presets and the generator settings its keys imply."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from torch import Tensor, nn
+from torch import Tensor
 
 from ..io import CheckpointError
+from .spade_generator import latent_size
 
 #: the official release's data set settings (label_nc, don't care, instance, size)
 OFFICIAL_PRESETS: dict[str, dict[str, Any]] = {
@@ -61,8 +62,6 @@ def generator_config_from_state_dict(state_dict: Mapping[str, Any], settings: Ma
         "hidden_channels": int(probe.shape[0]),
     }
     if use_vae:
-        from ..nets.spade_generator import latent_size
-
         height, width = latent_size(config["crop_size"], config["aspect_ratio"], mode)
         if fc.shape[0] != 16 * ngf * height * width:
             raise CheckpointError(
@@ -71,29 +70,3 @@ def generator_config_from_state_dict(state_dict: Mapping[str, Any], settings: Ma
                 "give the crop_size and aspect_ratio it was trained with"
             )
     return config
-
-
-def load_module_state(module: nn.Module, state_dict: Mapping[str, Tensor], prefix: str, source: str) -> None:
-    """Loads ``state_dict[prefix + key]`` into ``module`` strictly; missing, unexpected or misshapen keys are one clear error."""
-    selected = {key[len(prefix) :]: value for key, value in state_dict.items() if key.startswith(prefix)}
-    expected = module.state_dict()
-    missing = [key for key in expected if key not in selected]
-    unexpected = [key for key in selected if key not in expected]
-    misshapen = [
-        f"{key} {tuple(selected[key].shape)} (expected {tuple(value.shape)})"
-        for key, value in expected.items()
-        if key in selected and tuple(selected[key].shape) != tuple(value.shape)
-    ]
-    problems = []
-    if missing:
-        problems.append(f"{len(missing)} missing keys (e.g. {', '.join(prefix + key for key in missing[:3])})")
-    if unexpected:
-        problems.append(f"{len(unexpected)} unexpected keys (e.g. {', '.join(prefix + key for key in unexpected[:3])})")
-    if misshapen:
-        problems.append(f"{len(misshapen)} tensors of another shape (e.g. {'; '.join(misshapen[:2])})")
-    if problems:
-        raise CheckpointError(
-            f"{source}: the weights do not fit a {type(module).__name__} with the given settings: " + ", ".join(problems)
-            + "; a different class count, don't-care or instance setting, width or size was used in training"
-        )
-    module.load_state_dict(selected, strict=True)

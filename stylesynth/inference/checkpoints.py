@@ -1,0 +1,123 @@
+"""The checkpoint stack of every model kind: one registry, one loader, one exporter, one model-card writer.
+
+A network class (:class:`AdaINNetwork`, :class:`SPADENetwork`) owns its config (``config()`` /
+``from_config``), reads its training checkpoints (``from_lightning``) and other projects' weight
+files (``from_foreign``), and says what its model card shows (``card_lines``). This module only
+dispatches on the checkpoint's kind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from ..io import CheckpointError, load_pretrained, read_lightning_checkpoint, resolve_checkpoint, save_pretrained
+from ..io.checkpoints import CONFIG_NAME
+from ..nets import AdaINNetwork, SPADENetwork
+
+__all__ = ["NETWORKS", "export_lightning", "load_network", "model_card"]
+
+#: checkpoint kind -> the network class that reads and writes it
+NETWORKS: dict[str, type[AdaINNetwork] | type[SPADENetwork]] = {AdaINNetwork.KIND: AdaINNetwork, SPADENetwork.KIND: SPADENetwork}
+
+#: kind -> (title, API class, the call a user makes), for model cards
+_USAGE = {
+    "adain": ("AdaIN style transfer", "Stylizer", "image = model.stylize(content, style, alpha=1.0)"),
+    "spade": ("SPADE semantic synthesis", "Synthesizer", "image = model.synthesize(label_map, seed=0)   # P/L class ids, RGB in the palette, or an int tensor"),
+}
+
+
+def _network_class(kind: Any, source: str) -> type[AdaINNetwork] | type[SPADENetwork]:
+    if kind not in NETWORKS:
+        raise CheckpointError(f"{source}: unknown checkpoint kind {kind!r}; known: {', '.join(sorted(NETWORKS))}")
+    return NETWORKS[kind]
+
+
+def load_network(source: str | os.PathLike, kind: str, **foreign: Any) -> AdaINNetwork | SPADENetwork:
+    """The network of ``kind`` behind ``source``, whatever form it takes.
+
+    ``source`` is resolved by :func:`stylesynth.io.resolve_checkpoint` (an existing path wins over a
+    bundled name), then read as: a checkpoint folder (``config.json`` + ``model.safetensors``), its
+    ``model.safetensors``, a Lightning ``.ckpt`` of the kind's training module, or weights in another
+    project's layout (the class's ``from_foreign``, which gets ``foreign``).
+    """
+    cls = _network_class(kind, str(source))
+    path = resolve_checkpoint(source, kind)
+    if path.is_file() and path.suffix.lower() == ".safetensors":
+        path = path.parent
+    if path.is_dir() and (path / CONFIG_NAME).is_file():
+        state_dict, config = load_pretrained(path, kind=kind)
+        return cls.from_config(config, state_dict, source=str(path))
+    if path.is_file() and path.suffix.lower() == ".ckpt":
+        state_dict, info = read_lightning_checkpoint(path)
+        return cls.from_lightning(state_dict, info, str(path))
+    return cls.from_foreign(path, **foreign)
+
+
+def export_lightning(
+    state_dict: Mapping[str, Tensor],
+    info: Mapping[str, Any],
+    out_dir: str | os.PathLike,
+    overwrite: bool = False,
+    dtype: torch.dtype | None = None,
+    card: str | None = None,
+    notes: str | None = None,
+    extra_files: Mapping[str, bytes] | None = None,
+    name: str | None = None,
+) -> Path:
+    """Writes the inference checkpoint folder of a training checkpoint, whatever its kind.
+
+    ``state_dict`` and ``info`` are what :func:`stylesynth.io.read_lightning_checkpoint` returns. The
+    network is built first (so the weights are validated); ``out_dir`` gets ``model.safetensors``
+    (the network's weights, in ``dtype`` if given, e.g. ``torch.float16`` to halve the size),
+    ``config.json`` (the network's config, the training settings and the step count), a model card
+    ``README.md`` (``card``, or :func:`model_card` with ``notes``; ``name`` is its title), the class
+    list ``classes.txt`` for kinds that have one, and ``extra_files``. Written atomically.
+    """
+    cls = _network_class(info.get("kind"), str(out_dir))
+    network = cls.from_lightning(state_dict, info, str(out_dir))
+    weights = network.state_dict()
+    if dtype is not None:
+        weights = {key: value.to(dtype) if value.is_floating_point() else value for key, value in weights.items()}
+    nested = (info.get("config") or {}).get("training")
+    training = {key: value for key, value in dict(info.get("training") or nested or {}).items() if not str(key).startswith("_")}
+    steps = info.get("global_step", info.get("iteration"))
+    config = {**network.config(), "training": training, "steps": steps, **({"name": name} if name else {})}
+    files = dict(extra_files or {})
+    if isinstance(network, SPADENetwork):
+        files.setdefault("classes.txt", network.classes.to_text().encode())
+    text = card if card is not None else model_card(config, notes)
+    return save_pretrained(out_dir, weights, config, card=text, extra_files=files, overwrite=overwrite)
+
+
+def model_card(config: Mapping[str, Any], notes: str | None = None) -> str:
+    """The model card ``README.md`` of a checkpoint: what it is, how to load it, its settings, its training, ``notes``."""
+    kind = config["kind"]
+    title, api, call = _USAGE[kind]
+    training = config.get("training") or {}
+    lines = [
+        f"# {config.get('name') or title + ' checkpoint'}",
+        "",
+        f"{title}, trained and exported with stylesynth (`stylesynth export`). Load it with",
+        "",
+        "```python",
+        f"from stylesynth import {api}",
+        f"model = {api}.from_pretrained(\"path/to/this/folder\")",
+        call,
+        "```",
+        "",
+        *_network_class(kind, "model card").card_lines(config),
+        "",
+        "## Training",
+        "",
+        f"- steps: {config['steps'] if config.get('steps') is not None else 'not recorded'}",
+        *(f"- {key}: `{value}`" for key, value in sorted(training.items())),
+    ]
+    if notes:
+        lines += ["", notes.strip()]
+    return "\n".join(lines) + "\n"
