@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..norm.functional import class_positional_map
-from .spade_blocks import LEAKY_SLOPE, MODULATIONS, SPADEResBlock, init_weight, make_conv
+from .spade_blocks import LEAKY_SLOPE, SPADEResBlock, init_weight, make_conv
 
 #: ``num_upsampling_layers`` -> number of ×2 upsamplings between the latent and the image
 UPSAMPLINGS = {"normal": 5, "more": 6, "most": 7}
@@ -91,10 +91,6 @@ class SPADEGenerator(nn.Module):
         positional: bool = False,
     ) -> None:
         super().__init__()
-        if modulation not in MODULATIONS:
-            raise ValueError(f"SPADEGenerator: modulation must be one of {', '.join(MODULATIONS)}, got {modulation!r}")
-        if positional and modulation != "clade":
-            raise ValueError("SPADEGenerator: positional (CLADE-ICPE) needs modulation='clade'")
         if semantic_nc < 1 or ngf < 2:
             raise ValueError(f"SPADEGenerator: semantic_nc must be >= 1 and ngf >= 2, got {semantic_nc} and {ngf}")
         self.semantic_nc = semantic_nc

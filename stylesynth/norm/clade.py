@@ -10,9 +10,7 @@ from torch import Tensor, nn
 
 from . import functional as Fn
 from .registry import build, register
-from .spade import PARAM_FREE_NORMS
-
-_CONVS = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}
+from .spade import _CONVS, PARAM_FREE_NORMS
 
 
 @register("clade")

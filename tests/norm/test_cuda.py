@@ -17,7 +17,7 @@ from stylesynth.nets import SPADEGenerator
 from stylesynth.norm.functional import class_positional_map
 
 from .cases import CASES, Case
-from .test_against_formula import TOLERANCE, _assert_close
+from .test_against_formula import _assert_close
 
 DEVICE = os.environ.get("STYLESYNTH_TEST_DEVICE", "cuda")
 pytestmark = pytest.mark.skipif(
