@@ -79,6 +79,8 @@ def _check(inner, spatial_dims, dtype, layout, positional, shape=None, map_scale
     segmap = _one_hot(labels, label_nc).to(dtype)
     if layout == "channels_last":
         x, grad, segmap = (t.contiguous(memory_format=fmt) for t in (x, grad, segmap))
+    if layout == "non_contiguous":  # views into wider tensors
+        x, segmap = (torch.cat([t, torch.full_like(t, 7.0)], dim=-1)[..., : t.shape[-1]] for t in (x, segmap))
     x.requires_grad_()
     out = layer(x, segmap)
     out.backward(grad)
@@ -102,6 +104,11 @@ def test_clade_matches_formula_float32(inner, spatial_dims, positional) -> None:
 @pytest.mark.parametrize("spatial_dims", [2, 3])
 def test_clade_channels_last_keeps_layout_and_matches(spatial_dims, positional) -> None:
     _check("instance", spatial_dims, torch.float32, "channels_last", positional)
+
+
+@pytest.mark.parametrize("positional", [False, True], ids=["clade", "clade_icpe"])
+def test_clade_non_contiguous_input_and_map(positional) -> None:
+    _check("batch", 2, torch.float32, "non_contiguous", positional)
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "channels_last"])
