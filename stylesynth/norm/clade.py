@@ -21,9 +21,11 @@ class CLADE(nn.Module):
     .. math:: y_{n,c,p} = \mathrm{norm}(x)_{n,c,p}\, \gamma_{l(n,p),\,c} + \beta_{l(n,p),\,c}
 
     ``norm`` is a parameter-free normalization chosen by name (``instance``, ``batch`` or
-    ``sync_batch``, as SPADE's). ``gamma`` and ``beta`` are ``(label_nc, C)`` tables: each position
-    takes the row of its class :math:`l(n, p)`, so the layer adds ``2 · label_nc · C`` parameters
-    and a gather instead of SPADE's convolutions. ``gamma`` starts at 1 and ``beta`` at 0: the layer
+    ``sync_batch``, as SPADE's), with that layer's statistics: the biased variance, ``eps`` inside
+    the square root (and running statistics in eval mode for the batch norms). ``gamma`` and
+    ``beta`` are ``(label_nc, C)`` tables: each position takes the row of its class
+    :math:`l(n, p)`, so the layer adds ``2 · label_nc · C`` parameters and a gather instead of
+    SPADE's convolutions. ``gamma`` starts at 1 and ``beta`` at 0: the layer
     starts as the plain norm.
 
     The segmentation map is one-hot ``(N, label_nc, *)`` like SPADE's (a position's class is the
@@ -40,8 +42,9 @@ class CLADE(nn.Module):
         \gamma' = \gamma_{l} \odot (1 + \mathrm{conv}_\gamma(P)), \qquad
         \beta' = \beta_{l} \odot (1 + \mathrm{conv}_\beta(P))
 
-    with 1×1 convs from ``D`` channels to 1, zero-initialized, as in the authors' release; the
-    paper's text was not available to check this against, so the release is the definition here.
+    with 1×1 convs from ``D`` channels to 1 (one scale per position, shared by all channels),
+    zero-initialized, as in the authors' release; the paper's text was not available to check this
+    against, so the release is the definition here.
 
     Args:
         num_features: channels ``C`` of the normalized activations.
@@ -55,6 +58,11 @@ class CLADE(nn.Module):
         ``x`` ``(N, C, *)``; ``segmap`` ``(N, label_nc, *)`` float or ``(N, *)`` integer, any spatial
         size; ``positional_map`` (optional, precomputed) ``(N, spatial_dims, *)`` -> ``(N, C, *)``,
         in the memory format of ``x``.
+
+    Example::
+
+        layer = CLADE(64, label_nc=7, positional=True)
+        y = layer(x, labels)  # x (N, 64, H, W); labels (N, H', W') ids, or a one-hot (N, 7, H', W') map
     """
 
     def __init__(
