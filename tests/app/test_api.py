@@ -119,7 +119,7 @@ def test_stylize_rejects_a_file_that_is_not_an_image(client, tmp_path: Path) -> 
     text = tmp_path / "notes.png"
     text.write_text("this is not a picture")
     style = noise_image(tmp_path / "style.png", (32, 32))
-    with pytest.raises(AppError, match=r"The content image is not an image file; accepted formats are PNG, JPEG"):
+    with pytest.raises(AppError, match=r"The content image is not a readable image file; accepted formats are PNG, JPEG"):
         stylize(client, editor(text), gallery(style))
 
 
@@ -127,7 +127,7 @@ def test_stylize_rejects_a_style_image_over_the_limit_and_says_the_limit(client,
     content = noise_image(tmp_path / "content.png", (32, 32))
     style = solid_image(tmp_path / "big.png", (400, 300))
     assert 400 * 300 > TEST_MAX_PIXELS
-    with pytest.raises(AppError, match=r"Style image 1 is 400×300 = 120,000 pixels, more than the limit of 90,000 pixels"):
+    with pytest.raises(AppError, match=r"Style image 1 is 400x300 = 120,000 pixels, more than the limit of 90,000"):
         stylize(client, editor(content), gallery(style))
 
 
@@ -148,7 +148,7 @@ def test_stylize_without_a_style_image_says_to_add_one(client, tmp_path: Path) -
 def test_stylize_rejects_all_zero_weights(client, tmp_path: Path) -> None:
     content = noise_image(tmp_path / "content.png", (32, 32))
     style_a, style_b = noise_image(tmp_path / "a.png", (32, 32), 1), noise_image(tmp_path / "b.png", (32, 32), 2)
-    with pytest.raises(AppError, match="All style weights are 0"):
+    with pytest.raises(AppError, match="The style weights must not all be zero"):
         stylize(client, editor(content), gallery(style_a, style_b), weights=(0, 0, 1, 1))
 
 
@@ -207,7 +207,60 @@ def test_synthesize_rejects_a_bad_seed(client, tmp_path: Path, seed, message: st
 def test_app_keeps_serving_after_bad_input(client, tmp_path: Path) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("not an image")
-    with pytest.raises(AppError, match="not an image file"):
+    with pytest.raises(AppError, match="not a readable image file"):
         synthesize(client, editor(text))
     labels = label_map(tmp_path / "scene.png", (32, 32), SKY)
     assert synthesize(client, editor(labels)).size == (32, 32)
+
+
+# ---- hostile uploads: each a message naming the problem -------------------------------------------
+
+
+def truncated(path: Path, size: tuple[int, int] = (48, 40)) -> Path:
+    """A JPEG cut in half: its header reads fine, its pixels do not."""
+    noise_image(path.with_suffix(".full.jpg"), size)
+    data = path.with_suffix(".full.jpg").read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def test_a_truncated_content_image_is_a_message_naming_it(client, tmp_path: Path) -> None:
+    style = noise_image(tmp_path / "style.png", (32, 32))
+    with pytest.raises(AppError, match="The content image could not be decoded: the file is truncated or damaged"):
+        stylize(client, editor(truncated(tmp_path / "content.jpg")), gallery(style))
+
+
+def test_a_truncated_style_image_is_a_message_naming_it(client, tmp_path: Path) -> None:
+    content = noise_image(tmp_path / "content.png", (32, 32))
+    with pytest.raises(AppError, match="Style image 1 could not be decoded: the file is truncated or damaged"):
+        stylize(client, editor(content), gallery(truncated(tmp_path / "style.jpg")))
+
+
+def test_a_truncated_scene_style_is_a_message_naming_it(client, tmp_path: Path) -> None:
+    labels = label_map(tmp_path / "scene.png", (32, 32), SKY)
+    with pytest.raises(AppError, match="The style image could not be decoded: the file is truncated or damaged"):
+        synthesize(client, editor(labels), style=truncated(tmp_path / "style.jpg"))
+
+
+def test_a_scene_style_over_the_limit_says_the_limit(client, tmp_path: Path) -> None:
+    labels = label_map(tmp_path / "scene.png", (32, 32), SKY)
+    with pytest.raises(AppError, match=r"The style image is 400x300 = 120,000 pixels, more than the limit of 90,000"):
+        synthesize(client, editor(labels), style=solid_image(tmp_path / "big.png", (400, 300)))
+
+
+def test_an_exif_rotated_photo_comes_out_upright(client, tmp_path: Path) -> None:
+    """The app's part of "an EXIF-rotated photo gives the same orientation in the API, CLI and app"."""
+    from tests.io.test_images import rotated_jpeg
+
+    photo = tmp_path / "phone.jpg"
+    photo.write_bytes(rotated_jpeg(size=(64, 32)))  # stored 64 wide, shown 32 wide and 64 high
+    style = noise_image(tmp_path / "style.png", (32, 32))
+    assert stylize(client, editor(photo), gallery(style), size=32).size == (32, 64)
+
+
+def test_a_transparent_style_image_is_flattened_on_white_like_the_library(client, tmp_path: Path) -> None:
+    content = noise_image(tmp_path / "content.png", (32, 32))
+    clear = tmp_path / "clear.png"
+    Image.new("RGBA", (32, 32), (255, 0, 0, 0)).save(clear)
+    white = solid_image(tmp_path / "white.png", (32, 32), (255, 255, 255))
+    assert_close(stylize(client, editor(content), gallery(clear), size=32), stylize(client, editor(content), gallery(white), size=32))

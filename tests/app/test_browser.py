@@ -20,8 +20,10 @@ import pytest
 import torch
 from PIL import Image
 
-import app
-from stylesynth.inference import app_helpers
+from webapp import canvas
+from webapp.catalog import Catalog
+from webapp.config import CHECKPOINTS, ROOT, AppConfig
+from webapp.server import build_app
 
 from .conftest import REQUEST_TIMEOUT, serving
 
@@ -36,13 +38,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DOCS = app.ROOT / "docs"
-EXAMPLES = app.ROOT / "examples"
+DOCS = ROOT / "docs"
+EXAMPLES = ROOT / "examples"
 TIMEOUT_MS = REQUEST_TIMEOUT * 1000
 
 
 class Recorder:
-    """Wraps a function of :mod:`stylesynth.inference.app_helpers` and keeps its calls' arguments and results."""
+    """Wraps a function of :mod:`webapp.canvas` and keeps its calls' arguments and results."""
 
     def __init__(self, function: Any) -> None:
         self.function = function
@@ -61,21 +63,21 @@ class Recorder:
 @pytest.fixture(scope="module")
 def recorders() -> Iterator[dict[str, Recorder]]:
     """Records the style masks and label maps the app builds from what the browser sends."""
-    recorders = {name: Recorder(getattr(app_helpers, name)) for name in ("style_masks", "canvas_labels")}
+    recorders = {name: Recorder(getattr(canvas, name)) for name in ("style_masks", "canvas_labels")}
     with pytest.MonkeyPatch.context() as patch:
         for name, recorder in recorders.items():
-            patch.setattr(app_helpers, name, recorder)
+            patch.setattr(canvas, name, recorder)
         yield recorders
 
 
 @pytest.fixture(scope="module")
 def bundled_app(recorders: dict[str, Recorder]) -> Iterator[str]:
     """The app as ``python app.py`` starts it (bundled checkpoints, default settings), on 127.0.0.1."""
-    catalog = app.Catalog.build(app.CHECKPOINTS)
+    catalog = Catalog.build(CHECKPOINTS)
     assert catalog.default_adain == "adain-default" and catalog.default_spade == "spade-default", (
-        f"the bundled checkpoints are missing from {app.CHECKPOINTS}: found {sorted(catalog.adain)} and {sorted(catalog.spade)}"
+        f"the bundled checkpoints are missing from {CHECKPOINTS}: found {sorted(catalog.adain)} and {sorted(catalog.spade)}"
     )
-    with serving(app.build_app(app.AppConfig(catalog=catalog))) as url:
+    with serving(build_app(AppConfig(catalog=catalog))) as url:
         yield url
 
 
@@ -210,5 +212,5 @@ def test_an_example_label_map_replaces_the_painted_canvas(page: Any, recorders: 
     page.click("#synthesize-button")
     wait_for_new_image(page, "#scene", previous)
     (background, layers, classes), labels = recorders["canvas_labels"].calls[-1]
-    expected = app_helpers.canvas_labels(Image.open(examples[1]), [], classes)
+    expected = canvas.canvas_labels(Image.open(examples[1]), [], classes)
     assert torch.equal(labels, expected), "the example's label map, without the earlier stroke"

@@ -12,7 +12,7 @@ from pathlib import Path
 from gradio_client import Client
 from PIL import Image
 
-import app
+from webapp.config import EXAMPLES, ROOT
 
 from .conftest import REQUEST_TIMEOUT, free_port
 from .test_api import editor, gallery
@@ -37,17 +37,17 @@ def test_app_py_serves_the_bundled_scene_model_and_a_checkpoint_given_by_flag(ch
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     process = subprocess.Popen(
-        [sys.executable, str(app.ROOT / "app.py"), "--adain", str(checkpoint_root / "adain-tiny"), "--port", str(port)],
-        cwd=app.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, str(ROOT / "app.py"), "--adain", str(checkpoint_root / "adain-tiny"), "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
         wait_until_serving(process, url)
         client = Client(url, verbose=False, download_files=str(tmp_path))
-        content, style = app.EXAMPLES / "content" / "cat.jpg", app.EXAMPLES / "styles" / "mosaic.jpg"
+        content, style = EXAMPLES / "content" / "cat.jpg", EXAMPLES / "styles" / "mosaic.jpg"
         stylized = client.submit(content=editor(content), styles=gallery(style), size=64, api_name="/stylize")
         width, height = Image.open(stylized.result(timeout=REQUEST_TIMEOUT)).size  # the --adain checkpoint is selected
         assert height == 64 and abs(width - 64 * 384 / 255) <= 1
-        scene = app.EXAMPLES / "scenes" / "beach.png"
+        scene = EXAMPLES / "scenes" / "beach.png"
         synthesized = client.submit(canvas=editor(scene), style=None, seed=1, api_name="/synthesize")  # spade-default is selected
         assert Image.open(synthesized.result(timeout=REQUEST_TIMEOUT)).size == Image.open(scene).size
     finally:

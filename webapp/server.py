@@ -1,0 +1,86 @@
+"""The app: both tabs in one ``gr.Blocks``, served through Gradio's queue; the command line of ``app.py``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from . import scene_tab, style_tab
+from .catalog import Catalog, ModelStore, default_device
+from .config import CHECKPOINTS, AppConfig
+
+#: Largest file the server accepts at all (Gradio refuses bigger uploads before they reach the app).
+MAX_FILE_SIZE = "50mb"
+#: Requests waiting in the queue beyond this are refused ("queue full") rather than kept waiting.
+QUEUE_SIZE = 64
+
+
+def build_app(config: AppConfig) -> gr.Blocks:
+    """The app's Gradio Blocks (not yet queued or launched); see :func:`launch`."""
+    models = ModelStore(config.catalog)
+    pixels = config.max_input_pixels
+    with gr.Blocks(title="stylesynth", analytics_enabled=False) as demo:
+        gr.Markdown(
+            "# stylesynth\nArbitrary style transfer (AdaIN) and semantic image synthesis (SPADE). "
+            f"Images of up to {pixels:,} pixels (e.g. {int(pixels**0.5)}×{int(pixels**0.5)}) are accepted."
+        )
+        style_tab.build(config, models)
+        scene_tab.build(config, models)
+    return demo
+
+
+def default_concurrency() -> int:
+    """Requests that run at once: 1 on a CPU (torch already uses every core for one), 2 on a GPU."""
+    return 2 if default_device() == "cuda" else 1
+
+
+def launch(
+    demo: gr.Blocks,
+    host: str = "127.0.0.1",
+    port: int | None = 7860,
+    share: bool = False,
+    concurrency: int | None = None,
+    block: bool = True,
+    **options: Any,
+) -> tuple[Any, str, str | None]:
+    """Queues and serves ``demo``; ``block=False`` returns at once with the server running (as tests need).
+
+    Returns Gradio's ``(app, local_url, share_url)``.
+    """
+    demo.queue(default_concurrency_limit=concurrency or default_concurrency(), max_size=QUEUE_SIZE)
+    return demo.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        max_file_size=MAX_FILE_SIZE,
+        prevent_thread_lock=not block,
+        **options,
+    )
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line: ``--adain DIR --spade DIR --host --port --share``."""
+    parser = argparse.ArgumentParser(description="stylesynth web app: style transfer and paint-a-scene")
+    parser.add_argument("--adain", type=Path, help="an AdaIN checkpoint folder, offered and selected first")
+    parser.add_argument("--spade", type=Path, help="a SPADE checkpoint folder, offered and selected first")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface); default 127.0.0.1")
+    parser.add_argument("--port", type=int, default=7860, help="port to listen on; default 7860")
+    parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (needs internet)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Starts the app as the command line says, and serves until interrupted."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        catalog = Catalog.build(CHECKPOINTS, adain=args.adain, spade=args.spade)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    config = AppConfig(catalog=catalog, max_output_side=2048 if default_device() == "cuda" else 1024)
+    launch(build_app(config), host=args.host, port=args.port, share=args.share)
