@@ -1,17 +1,11 @@
-r"""Measures of stylized video: flicker (flow-free) and style strength (the style-statistics gap closed).
-
-Both take float frames in [0, 1]; benches and tests use these definitions and no others.
-"""
+r"""Flicker of a stylized video, without optical flow; style and structure per frame are :mod:`stylesynth.metrics`'s."""
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
 
-from ..nets import VGGEncoder
-from ..norm.functional import channel_stats
-
-__all__ = ["FlickerMeter", "flicker", "style_distance", "style_strength"]
+__all__ = ["FlickerMeter", "flicker"]
 
 
 def flicker(content: Tensor, stylized: Tensor) -> float:
@@ -53,34 +47,3 @@ class FlickerMeter:
         if not self._pairs:
             raise ValueError("flicker needs at least two frames")
         return self._total / self._pairs
-
-
-def _feature_stats(encoder: VGGEncoder, images: Tensor) -> list[tuple[Tensor, Tensor]]:
-    return [channel_stats(features) for features in encoder(images)]
-
-
-def style_distance(images: Tensor, style: Tensor, encoder: VGGEncoder) -> Tensor:
-    r"""Per image, the distance of its VGG feature statistics from the style's.
-
-    .. math:: D(x, s) = \frac{1}{L}\sum_{l} \Bigl(\operatorname{mean}_c (\mu_l(x) - \mu_l(s))^2 + \operatorname{mean}_c (\sigma_l(x) - \sigma_l(s))^2\Bigr)
-
-    over the encoder's style layers :math:`l` (relu1_1 .. relu4_1), channel means and standard
-    deviations over positions (biased variance). ``images``: ``(N, 3, H, W)``; ``style``: ``(1, 3, H', W')``.
-    """
-    with torch.inference_mode():
-        image_stats = _feature_stats(encoder, images)
-        style_stats = _feature_stats(encoder, style)
-    terms = [
-        (mean - style_mean).pow(2).flatten(1).mean(1) + (std - style_std).pow(2).flatten(1).mean(1)
-        for (mean, std), (style_mean, style_std) in zip(image_stats, style_stats, strict=True)
-    ]
-    return torch.stack(terms).mean(0)
-
-
-def style_strength(output: Tensor, content: Tensor, style: Tensor, encoder: VGGEncoder) -> Tensor:
-    r"""Per frame, the share of the style-statistics gap the output closes: :math:`1 - D(o, s) / D(c, s)`.
-
-    1: the output has the style's feature statistics; 0: no closer than the content. ``output`` and
-    ``content``: ``(N, 3, H, W)`` in [0, 1]; ``style``: ``(1, 3, H', W')``. See :func:`style_distance`.
-    """
-    return 1.0 - style_distance(output, style, encoder) / style_distance(content, style, encoder)

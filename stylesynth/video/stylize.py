@@ -11,9 +11,9 @@ from torchvision.transforms.v2 import functional as TF
 
 from ..inference.image_batches import ImageInput, check_min_size, resize_shorter_side, to_batch
 from ..inference.stylizer import Stylizer
-from ..validation import check_alpha, style_weights
+from ..validation import check_alpha, check_resize, check_side, style_weights
 from .io import Progress, VideoInfo, transcode
-from .temporal import Stats, TemporalStatistics, smoothed_style_statistics
+from .temporal import TemporalBlend
 
 __all__ = ["VideoStylizer", "stylize_video"]
 
@@ -23,7 +23,7 @@ class VideoStylizer:
 
     The style images are checked, resized and encoded once (their statistics are cached by the
     :class:`Stylizer`); each call then encodes a batch of frames, applies AdaIN and decodes. With
-    ``stable``, AdaIN normalizes each frame by content statistics averaged over the previous frames
+    ``stable``, the output is carried over from the previous frames where the content did not change
     (:mod:`stylesynth.video.temporal`), so call it with the frames in order.
 
     Args:
@@ -31,7 +31,7 @@ class VideoStylizer:
         style, alpha, weights, preserve_color, style_size: as :meth:`Stylizer.stylize`.
         mask: one static mask (or one per style) of the frames' size, as :meth:`Stylizer.stylize`.
         size: the frames' shorter side is resized to this first (the output has that size).
-        stable: ``True`` for the default :class:`TemporalStatistics`, a configured instance, or
+        stable: ``True`` for the default :class:`TemporalBlend`, a configured instance, or
             ``False`` for plain per-frame AdaIN.
     """
 
@@ -45,7 +45,7 @@ class VideoStylizer:
         mask: ImageInput | Sequence[ImageInput] | None = None,
         size: int | None = None,
         style_size: int | None = None,
-        stable: bool | TemporalStatistics = True,
+        stable: bool | TemporalBlend = True,
     ) -> None:
         self.stylizer = stylizer
         self.alpha = check_alpha(alpha)
@@ -53,15 +53,14 @@ class VideoStylizer:
         if not styles:
             raise ValueError("style: give at least one style image")
         self.weights = style_weights(weights, len(styles))
-        for name, value in (("size", size), ("style_size", style_size)):
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 16):
-                raise ValueError(f"{name} must be an integer of at least 16 pixels (the shorter side), got {value!r}")
+        size, style_size = check_side("size", size), check_side("style_size", style_size)
         self.styles = []
         for index, item in enumerate(styles):
             what = "style" if len(styles) == 1 else f"style {index + 1}"
             batch, _ = to_batch(item, what)
             if batch.shape[0] != 1:
                 raise ValueError(f"{what}: give one style image per style for a video, got a batch of {batch.shape[0]}")
+            check_resize("style_size", style_size, *batch.shape[-2:], f"the {what}")
             batch = resize_shorter_side(batch, style_size)
             check_min_size(batch, what)
             self.styles.append(batch)
@@ -69,16 +68,18 @@ class VideoStylizer:
         self.mask, self.mask_weights, self.size, self.style_size = mask, weights, size, style_size
         self._masks: Tensor | None = None
         self._frame_size: tuple[int, int] | None = None
-        if isinstance(stable, TemporalStatistics):
-            self.temporal: TemporalStatistics | None = stable
+        if isinstance(stable, TemporalBlend):
+            self.temporal: TemporalBlend | None = stable
         elif isinstance(stable, bool):
-            self.temporal = TemporalStatistics() if stable else None
+            self.temporal = TemporalBlend() if stable else None
         else:
-            raise TypeError(f"stable must be True, False or a TemporalStatistics, got {type(stable).__name__}")
+            raise TypeError(f"stable must be True, False or a TemporalBlend, got {type(stable).__name__}")
 
     def _prepare(self, frames: Tensor) -> Tensor:
         """Frames as float in [0, 1] at the working size; the mask is checked against the first frames' size."""
         size = tuple(frames.shape[-2:])
+        if self._frame_size is None:
+            check_resize("size", self.size, *size, "the video frames")
         frames = TF.to_dtype(frames, torch.float32, scale=True) if frames.dtype == torch.uint8 else frames.float()
         frames = resize_shorter_side(frames, self.size)
         if self._frame_size is None:
@@ -89,18 +90,13 @@ class VideoStylizer:
             raise ValueError(f"video frames changed size from {self._frame_size[1]}x{self._frame_size[0]} to {size[1]}x{size[0]}")
         return frames
 
-    def _smooth(self, content_features: Tensor, style_stats: list[Stats]) -> list[Stats]:
-        frame = self.stylizer._stats(content_features)
-        smoothed = self.temporal.update(*frame)
-        return [smoothed_style_statistics(frame, smoothed, stats) for stats in style_stats]
-
     def __call__(self, frames: Tensor) -> Tensor:
         """``(N, 3, H, W)`` consecutive frames (uint8, or float in [0, 1]) -> stylized float ``(N, 3, H', W')`` in [0, 1] on the CPU."""
         frames = self._prepare(frames)
-        adjust = self._smooth if self.temporal is not None else None
         with self.stylizer.forward():
-            output = self.stylizer._stylize_batch(frames, self.styles, self.alpha, self.weights, self.preserve_color, self._masks, self.style_size, adjust_stats=adjust)
-        return output.float().clamp(0, 1).cpu()
+            output = self.stylizer._stylize_batch(frames, self.styles, self.alpha, self.weights, self.preserve_color, self._masks, self.style_size)
+        output = output.float().clamp(0, 1).cpu()
+        return output if self.temporal is None else self.temporal(frames, output)
 
 
 def stylize_video(
@@ -114,7 +110,7 @@ def stylize_video(
     mask: ImageInput | Sequence[ImageInput] | None = None,
     size: int | None = None,
     style_size: int | None = None,
-    stable: bool | TemporalStatistics = True,
+    stable: bool | TemporalBlend = True,
     batch_size: int | None = None,
     progress: Progress | None = None,
 ) -> VideoInfo:

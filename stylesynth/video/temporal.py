@@ -1,92 +1,95 @@
-r"""Temporally stable AdaIN: the content statistics smoothed over frames, reset at scene cuts.
+r"""Temporally stable video stylization without optical flow: where the content holds still, so does the output.
 
-Per-frame AdaIN flickers because each frame is normalized by its own relu4_1 channel statistics
-:math:`(\mu_t, \sigma_t)`, which jump from frame to frame even when the picture barely moves. The
-stable mode normalizes frame :math:`t` by an exponential moving average of them instead:
+Per-frame AdaIN flickers because the decoder turns every small change of a frame (sensor noise,
+compression, a slight shift) into a different brush texture, all over the picture. The stable mode
+keeps a running output :math:`O'_t` and a running content reference :math:`r_t`, and carries the
+past over wherever the current content matches the reference:
 
 .. math::
-    \bar\mu_t = m\,\bar\mu_{t-1} + (1 - m)\,\mu_t, \qquad
-    \bar\sigma_t = m\,\bar\sigma_{t-1} + (1 - m)\,\sigma_t, \qquad
-    \mathrm{AdaIN}_{\mathrm{stable}}(f_t, s) = \sigma_s\,\frac{f_t - \bar\mu_t}{\bar\sigma_t} + \mu_s
+    g_t = B * Y(I_t), \qquad d_t = M * |g_t - r_{t-1}|, \qquad w_t = k\,\exp\bigl(-(d_t / \tau)^2\bigr),
 
-(momentum :math:`m`, per channel; the first frame starts the average). A scene cut restarts it at the
-new frame's statistics: a cut is a frame whose means move, relative to the running spread, by more
-than a threshold,
+.. math::
+    O'_t = w_t\,O'_{t-1} + (1 - w_t)\,O_t, \qquad r_t = w_t\,r_{t-1} + (1 - w_t)\,g_t,
 
-.. math:: d_t = \frac{\sum_c |\mu_{t,c} - \bar\mu_{t-1,c}|}{\sum_c \bar\sigma_{t-1,c}} > \tau .
+per pixel, with :math:`I_t` the content frame, :math:`O_t` its per-frame stylization, :math:`Y` the
+mean of the RGB channels, :math:`B` a 5x5 box blur (so noise does not count as change), :math:`M` a
+9x9 maximum filter (so the output near a moving edge, which the decoder's receptive field sees,
+follows it), :math:`k` the largest weight of the past and :math:`\tau` the change that counts as
+motion. A scene cut, :math:`\mathrm{mean}_p\, |g_t - r_{t-1}| > c`, restarts both at the new frame.
+:math:`O'_t` moves at least :math:`1 - k` of the way to :math:`O_t` every frame, so slow changes
+arrive within a few frames and nothing is held for good.
 
-The stylizer's AdaIN takes its content statistics from the features themselves, so the smoothing
-is handed to it as per-frame style statistics that give exactly the formula above:
-:math:`\sigma'_s = \sigma_s\,\sigma_t / \bar\sigma_t`, :math:`\mu'_s = \mu_s + \sigma_s(\mu_t - \bar\mu_t)/\bar\sigma_t`
-(:func:`smoothed_style_statistics`). With a mask, each region keeps its own AdaIN and the whole
-frame's correction is applied to it.
+Statistics smoothing (AdaIN's content mean and standard deviation averaged over frames) was tried
+first and measured: it did not lower this flicker and cost style strength when objects entered the
+frame (``bench/results/video-cpu.md``).
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ["TemporalStatistics", "smoothed_style_statistics"]
-
-Stats = tuple[Tensor, Tensor]
+__all__ = ["TemporalBlend"]
 
 
-class TemporalStatistics:
-    """The running average of content statistics over a stream of frames, reset at scene cuts.
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class TemporalBlend:
+    """Carries the stylized output over between frames where the content did not change (see the module's formula).
 
     Args:
-        momentum: weight :math:`m` of the past in the moving average, in [0, 1); 0 turns smoothing off.
-        cut_threshold: :math:`\\tau`, the relative jump of the channel means that marks a scene cut.
+        keep: :math:`k`, the largest weight of the previous output, in [0, 1); 0 is plain per-frame output.
+        tolerance: :math:`\\tau`, the blurred grey-level change (pixel values in [0, 1]) that counts as motion.
+        cut_threshold: :math:`c`, the mean change over the frame that marks a scene cut.
 
-    Feed batches of consecutive frames in order; one instance per clip or per webcam session.
+    One instance per clip or per webcam session; feed consecutive frames in order. ``cuts`` lists the
+    frame indices where it restarted (0: the first frame).
     """
 
-    def __init__(self, momentum: float = 0.8, cut_threshold: float = 0.5) -> None:
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
-        if isinstance(cut_threshold, bool) or not isinstance(cut_threshold, (int, float)) or not cut_threshold > 0:
-            raise ValueError(f"cut_threshold must be a positive number, got {cut_threshold!r}")
-        self.momentum = float(momentum)
-        self.cut_threshold = float(cut_threshold)
-        self.cuts: list[int] = []  # frame indices where the average restarted (0 = the first frame)
+    BLUR = 5
+    DILATE = 9
+
+    def __init__(self, keep: float = 0.8, tolerance: float = 0.05, cut_threshold: float = 0.1) -> None:
+        if not _is_number(keep) or not 0.0 <= keep < 1.0:
+            raise ValueError(f"keep must be a number in [0, 1), got {keep!r}")
+        for name, value in (("tolerance", tolerance), ("cut_threshold", cut_threshold)):
+            if not _is_number(value) or not value > 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}")
+        self.keep, self.tolerance, self.cut_threshold = float(keep), float(tolerance), float(cut_threshold)
+        self.cuts: list[int] = []
         self._frames = 0
-        self._mean: Tensor | None = None
-        self._std: Tensor | None = None
+        self._output: Tensor | None = None
+        self._reference: Tensor | None = None
 
     def reset(self) -> None:
-        """Forgets the past: the next frame starts a new average (as at a scene cut)."""
-        self._mean = self._std = None
+        """Forgets the past: the next frame starts afresh (as at a scene cut)."""
+        self._output = self._reference = None
 
-    def update(self, mean: Tensor, std: Tensor) -> Stats:
-        """Takes the ``(N, C, 1, 1)`` statistics of ``N`` consecutive frames; returns their smoothed ones."""
-        smoothed_mean, smoothed_std = torch.empty_like(mean), torch.empty_like(std)
-        for index in range(mean.shape[0]):
-            frame_mean, frame_std = mean[index], std[index]
-            if self._mean is None or self._is_cut(frame_mean):
+    def _grey(self, frame: Tensor) -> Tensor:
+        grey = frame.float().mean(0, keepdim=True)[None]
+        return F.avg_pool2d(F.pad(grey, [self.BLUR // 2] * 4, mode="replicate"), self.BLUR, stride=1)
+
+    def __call__(self, content: Tensor, stylized: Tensor) -> Tensor:
+        """``content``, ``stylized``: ``(N, 3, H, W)`` consecutive frames, same size, in [0, 1]; returns the stable output."""
+        if content.shape[0] != stylized.shape[0] or content.shape[-2:] != stylized.shape[-2:]:
+            raise ValueError(f"TemporalBlend: content {tuple(content.shape)} and stylized {tuple(stylized.shape)} frames do not match")
+        results = []
+        for frame, output in zip(content, stylized.float()):
+            grey = self._grey(frame.to(stylized.device))
+            if self._output is not None and self._output.shape[-2:] != output.shape[-2:]:
+                self.reset()
+            change = None if self._reference is None else (grey - self._reference).abs()
+            if change is None or float(change.mean()) > self.cut_threshold:
                 self.cuts.append(self._frames)
-                self._mean, self._std = frame_mean, frame_std
+                self._output, self._reference = output[None], grey
             else:
-                self._mean = self.momentum * self._mean + (1.0 - self.momentum) * frame_mean
-                self._std = self.momentum * self._std + (1.0 - self.momentum) * frame_std
-            smoothed_mean[index], smoothed_std[index] = self._mean, self._std
+                change = F.max_pool2d(change, self.DILATE, stride=1, padding=self.DILATE // 2)
+                weight = self.keep * torch.exp(-(change / self.tolerance).square())
+                self._output = weight * self._output + (1 - weight) * output[None]
+                self._reference = weight * self._reference + (1 - weight) * grey
+            results.append(self._output[0])
             self._frames += 1
-        return smoothed_mean, smoothed_std
-
-    def _is_cut(self, frame_mean: Tensor) -> bool:
-        jump = (frame_mean - self._mean).abs().sum() / self._std.sum()
-        return bool(jump > self.cut_threshold)
-
-
-def smoothed_style_statistics(frame: Stats, smoothed: Stats, style: Stats) -> Stats:
-    r"""Style statistics that make plain AdaIN of a frame normalize it by ``smoothed`` instead of its own ``frame`` statistics.
-
-    .. math:: \sigma'_s = \sigma_s\,\frac{\sigma_t}{\bar\sigma_t}, \qquad \mu'_s = \mu_s + \sigma_s\,\frac{\mu_t - \bar\mu_t}{\bar\sigma_t}
-
-    so that :math:`\sigma'_s (f - \mu_t)/\sigma_t + \mu'_s = \sigma_s (f - \bar\mu_t)/\bar\sigma_t + \mu_s`.
-    All pairs are ``(mean, std)`` of shape ``(N or 1, C, 1, 1)``; the result has the frames' batch size.
-    """
-    frame_mean, frame_std = frame
-    smooth_mean, smooth_std = smoothed
-    style_mean, style_std = style
-    return style_mean + style_std * (frame_mean - smooth_mean) / smooth_std, style_std * frame_std / smooth_std
+        return torch.stack(results)
