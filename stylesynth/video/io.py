@@ -177,11 +177,12 @@ def read_batches(path: str | os.PathLike, batch_size: int = 8) -> Iterator[Tenso
             yield _to_tensor(batch)
 
 
-def _output_format(path: Path) -> tuple[str, str, str, frozenset[str]]:
+def _output_format(path: Path, suffix: str | None = None) -> tuple[str, str, str, frozenset[str]]:
+    suffix = (suffix or path.suffix).lower()
     try:
-        return OUTPUT_FORMATS[path.suffix.lower()]
+        return OUTPUT_FORMATS[suffix]
     except KeyError:
-        raise VideoError(f"{path}: unsupported output type {path.suffix or '(none)'!r}; expected one of {', '.join(OUTPUT_FORMATS)}") from None
+        raise VideoError(f"{path}: unsupported output type {suffix or '(none)'!r}; expected one of {', '.join(OUTPUT_FORMATS)}") from None
 
 
 def even_size(width: int, height: int) -> tuple[int, int]:
@@ -275,6 +276,7 @@ def transcode(
     process: BatchFunction,
     batch_size: int = 8,
     progress: Progress | None = None,
+    suffix: str | None = None,
 ) -> VideoInfo:
     """Streams ``source`` through ``process`` in batches of frames and writes the result to ``output``.
 
@@ -287,6 +289,8 @@ def transcode(
         process: uint8 ``(N, 3, H, W)`` frames -> float ``(N, 3, H', W')`` in [0, 1]; the output size is
             the first batch's (odd sides padded to even, see the module's notes) and must not change.
         progress: called after each batch with (frames done, frames expected or ``None``).
+        suffix: the output type when ``output``'s own name does not say it (e.g. ``".mp4"`` for a
+            temporary file name).
 
     Returns:
         The output file's :class:`VideoInfo`.
@@ -297,7 +301,7 @@ def transcode(
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     source_path, output_path = Path(source), Path(output)
-    muxer, video_codec, audio_codec, copyable = _output_format(output_path)
+    muxer, video_codec, audio_codec, copyable = _output_format(output_path, suffix)
     if output_path.resolve() == source_path.resolve():
         raise VideoError(f"{output_path}: the output would overwrite its own source; choose another output name")
     with _open(source_path) as container:

@@ -113,7 +113,8 @@ def stylize_video(
     stable: bool | TemporalBlend = True,
     batch_size: int | None = None,
     progress: Progress | None = None,
+    suffix: str | None = None,
 ) -> VideoInfo:
-    """Stylizes the video file ``source`` into ``output``; see :meth:`Stylizer.stylize_video`."""
+    """Stylizes the video file ``source`` into ``output``; see :meth:`Stylizer.stylize_video` (``suffix``: :func:`transcode`'s)."""
     frames = VideoStylizer(stylizer, style, alpha, weights, preserve_color, mask, size, style_size, stable)
-    return transcode(source, output, frames, batch_size or stylizer.batch_size, progress)
+    return transcode(source, output, frames, batch_size or stylizer.batch_size, progress, suffix)

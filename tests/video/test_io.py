@@ -145,9 +145,11 @@ def test_exception_mid_way_leaves_no_file_and_keeps_an_existing_one(clip: Path, 
     assert sorted(path.name for path in tmp_path.iterdir()) == ["clip.mp4", "out.mp4"]
 
 
-def test_unsupported_output_suffix_and_overwriting_the_source_are_refused(clip: Path, tmp_path: Path) -> None:
+def test_output_type_comes_from_the_suffix_and_overwriting_the_source_is_refused(clip: Path, tmp_path: Path) -> None:
     with pytest.raises(VideoError, match=r"unsupported output type '\.gif'; expected one of \.mp4"):
         transcode(clip, tmp_path / "out.gif", identity)
+    transcode(clip, tmp_path / "temporary.tmp", identity, suffix=".mkv")
+    assert decoded(tmp_path / "temporary.tmp")[0].shape == (12, 48, 64, 3)
     with pytest.raises(VideoError, match="overwrite its own source"):
         transcode(clip, clip, identity)
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
