@@ -3,6 +3,8 @@
     python bench/clade.py                      # CPU, writes bench/results/spade-clade-cpu.md
     python bench/clade.py --device cuda        # writes bench/results/spade-clade-cuda.md
     python bench/clade.py --quick              # tiny sizes, one round: checks that the script runs
+    python bench/clade.py --counts-only        # parameters and multiply-adds of the paper's three data sets
+                                               # too, no timing: bench/results/spade-clade-counts.md
 
 Two configurations: the bundled checkpoint's (``checkpoints/spade-default``: 7 classes, ngf 16,
 64x64, VAE, SPADE hidden width 16) and the paper's at 256x256 (COCO-Stuff layout: 184 input
@@ -29,6 +31,7 @@ import datetime
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,6 +49,12 @@ from stylesynth.norm import functional as Fn
 CONFIGS = {
     "bundled (spade-default), 64x64": dict(semantic_nc=7, ngf=16, crop_size=64, hidden_channels=16, use_vae=True, z_dim=64),
     "paper (COCO-Stuff layout), 256x256": dict(semantic_nc=184, ngf=64, crop_size=256, hidden_channels=128),
+}
+#: the paper's data sets (official channel counts: classes + don't care + instance edges), counted only
+COUNT_CONFIGS = {
+    **CONFIGS,
+    "paper (ADE20K layout), 256x256": dict(semantic_nc=151, ngf=64, crop_size=256, hidden_channels=128),
+    "paper (Cityscapes layout), 512x256": dict(semantic_nc=36, ngf=64, crop_size=512, aspect_ratio=2.0, hidden_channels=128),
 }
 QUICK_CONFIGS = {
     "quick, 32x32": dict(semantic_nc=5, ngf=4, crop_size=32, hidden_channels=8, use_vae=True, z_dim=8),
@@ -138,9 +147,9 @@ def time_interleaved(calls: dict[str, Callable[[], object]], rounds: int, device
     return {name: statistics.median(values) for name, values in times.items()}
 
 
-def segmentation(semantic_nc: int, size: int, device: torch.device) -> torch.Tensor:
+def segmentation(semantic_nc: int, height: int, width: int, device: torch.device) -> torch.Tensor:
     generator = torch.Generator().manual_seed(0)
-    labels = torch.randint(semantic_nc, (1, size // 8, size // 8), generator=generator)
+    labels = torch.randint(semantic_nc, (1, height // 8, width // 8), generator=generator)
     labels = labels.repeat_interleave(8, 1).repeat_interleave(8, 2)
     return F.one_hot(labels, semantic_nc).permute(0, 3, 1, 2).float().contiguous().to(device)
 
@@ -153,39 +162,54 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds (the median is reported)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes and 1 round: checks the script end to end")
+    parser.add_argument("--counts-only", action="store_true", help="parameters and multiply-adds of more configurations, no timing")
     parser.add_argument("--out", type=Path, help="Markdown file (default bench/results/spade-clade-<device>.md)")
     parser.add_argument("--note", default="", help="a line about the machine, written with the results")
     args = parser.parse_args()
     device = torch.device(args.device)
-    configs = QUICK_CONFIGS if args.quick else CONFIGS
+    configs = QUICK_CONFIGS if args.quick else COUNT_CONFIGS if args.counts_only else CONFIGS
     rounds = 1 if args.quick else args.rounds
 
     device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else (platform.processor() or platform.machine())
     lines = [
         f"# SPADE generator with SPADE, CLADE and no modulation, {args.device}",
         "",
-        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with `python bench/clade.py --device {args.device}"
-        f"{' --quick' if args.quick else ''}` on {device_name}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads, "
-        f"torch {torch.__version__}. Batch 1, eval mode, float32, spectral norm folded; median of {rounds} "
-        "interleaved rounds after a warm-up (compare rows, not runs). Multiply-adds: convolutions and matrix products "
-        "(`torch.utils.flop_counter`); \"+ over plain\" is the increase over the generator without modulation.",
+        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with `python bench/clade.py {' '.join(sys.argv[1:])}` "
+        f"on {device_name}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads, torch {torch.__version__}. "
+        + ("" if args.counts_only else f"Batch 1, eval mode, float32, spectral norm folded; median of {rounds} interleaved "
+           "rounds after a warm-up (compare rows, not runs). ")
+        + "Multiply-adds: convolutions and matrix products (`torch.utils.flop_counter`, batch 1); "
+        "\"+ over plain\" is the increase over the generator without modulation.",
         "",
     ]
     if args.note:
         lines += [args.note, ""]
     for config_name, config in configs.items():
-        segmap = segmentation(config["semantic_nc"], config["crop_size"], device)
         generators = {variant: build(config, variant).to(device) for variant in VARIANTS}
+        segmap = segmentation(config["semantic_nc"], *generators["SPADE"].output_size, device)
         stats = {}
         for variant, generator in generators.items():
             stats[variant] = (sum(p.numel() for p in generator.parameters()), norm_parameters(generator), multiply_adds(generator, segmap))
+        base_params, _, base_macs = stats["plain (no modulation)"]
+        if args.counts_only:
+            lines += [
+                f"## {config_name}", "", f"`{', '.join(f'{k}={v}' for k, v in config.items())}`, batch-norm inner norm.", "",
+                "| generator | parameters | + over plain | multiply-adds | + over plain |", "|---|---:|---:|---:|---:|",
+            ]
+            for variant, (params, _, macs) in stats.items():
+                lines.append(
+                    f"| {variant} | {params:,} | {100 * (params - base_params) / base_params:.2f}% | {macs / 1e9:.3f} G | "
+                    f"{100 * (macs - base_macs) / base_macs:.2f}% |"
+                )
+                print(f"{config_name}: {lines[-1]}", flush=True)
+            lines.append("")
+            continue
         seconds = {}
         for layout, memory_format in LAYOUTS.items():
             for generator in generators.values():
                 generator.to(memory_format=memory_format)
             segmap = segmap.contiguous(memory_format=memory_format)
             seconds[layout] = time_interleaved({v: (lambda g=g, s=segmap: g(s)) for v, g in generators.items()}, rounds, device)
-        base_params, _, base_macs = stats["plain (no modulation)"]
         lines += [
             f"## {config_name}",
             "",
@@ -230,7 +254,8 @@ def main() -> None:
             )
         lines += ["", "CLADE's lookup inside the generator, " + "; ".join(parts) + ".", ""]
         print(lines[-2], flush=True)
-    out = args.out or Path(__file__).parent / "results" / f"spade-clade-{device.type}{'-quick' if args.quick else ''}.md"
+    name = "counts" if args.counts_only else device.type + ("-quick" if args.quick else "")
+    out = args.out or Path(__file__).parent / "results" / f"spade-clade-{name}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n")
     print(out)
