@@ -41,7 +41,7 @@ class Synthesizer(InferenceRuntime):
     Args:
         network: the generator, the optional VAE encoder and the class list (:class:`SPADENetwork`).
         device: where to run; default CUDA when available, else CPU.
-        precision: ``"auto"`` (bfloat16 autocast where the hardware runs it natively, else float32),
+        precision: ``"auto"`` (bfloat16 where the hardware runs it natively, else float32),
             ``"fp32"`` or ``"bf16"``.
         batch_size: label maps per forward pass in batch calls.
 
@@ -283,7 +283,7 @@ class Synthesizer(InferenceRuntime):
                 z, _ = self.encoder(self.to_device(self._style_batch(styles)))  # the mean style
             else:
                 z = torch.stack([torch.randn(self.generator.z_dim, generator=torch.Generator().manual_seed(s)) for s in seeds])
-                z = z.to(self.device)
+                z = z.to(self.device, self.dtype)
         images = self.generator(semantics, z)
         return ((images.float() + 1) / 2).clamp(0, 1).cpu()
 
