@@ -11,7 +11,7 @@ file as it was and no temporary file behind.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from PIL import Image
@@ -21,25 +21,39 @@ from ..io.images import IMAGE_EXTENSIONS, write_image
 from . import CLIError
 
 
-def input_files(items: Iterable[Path], what: str) -> list[tuple[Path, Path | None]]:
-    """``(file, folder it was found in or None)`` for each image file given or found (recursively) in a folder given."""
+def input_files(items: Iterable[Path], what: str, extensions: Sequence[str] = IMAGE_EXTENSIONS) -> list[tuple[Path, Path | None]]:
+    """``(file, folder it was found in or None)`` for each file given or found (recursively, by ``extensions``) in a folder given."""
     found: list[tuple[Path, Path | None]] = []
     for item in items:
         if not item.exists():
             raise CLIError(f"{what} not found: {item}")
         if item.is_dir():
-            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith("."))
+            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in extensions and not p.name.startswith("."))
             if not files:
-                raise CLIError(f"no images in the folder {item} (looked recursively for {', '.join(IMAGE_EXTENSIONS)})")
+                raise CLIError(f"no {'images' if extensions == IMAGE_EXTENSIONS else 'images or videos'} in the folder {item} (looked recursively for {', '.join(extensions)})")
             found += [(file, item) for file in files]
         else:
             found.append((item, None))
     return found
 
 
-def plan_outputs(inputs: list[tuple[Path, Path | None]], output: Path, what: str, overwrite: bool) -> list[tuple[Path, Path]]:
-    """``(input file, output file)`` pairs by the naming rule of this module, checked against what exists."""
-    if len(inputs) == 1 and inputs[0][1] is None and output.suffix.lower() in IMAGE_EXTENSIONS:
+def _image_formats(path: Path) -> tuple[Sequence[str], str]:
+    return IMAGE_EXTENSIONS, ".png"
+
+
+def plan_outputs(
+    inputs: list[tuple[Path, Path | None]],
+    output: Path,
+    what: str,
+    overwrite: bool,
+    formats: Callable[[Path], tuple[Sequence[str], str]] = _image_formats,
+) -> list[tuple[Path, Path]]:
+    """``(input file, output file)`` pairs by the naming rule of this module, checked against what exists.
+
+    ``formats(input)`` gives the output suffixes an input may be written as and the default one
+    (images: :data:`IMAGE_EXTENSIONS`, ``.png``; videos have their own).
+    """
+    if len(inputs) == 1 and inputs[0][1] is None and output.suffix.lower() in formats(inputs[0][0])[0]:
         pairs = [(inputs[0][0], output)]
     else:
         if output.exists() and not output.is_dir():
@@ -49,8 +63,9 @@ def plan_outputs(inputs: list[tuple[Path, Path | None]], output: Path, what: str
         pairs = []
         for file, folder in inputs:
             relative = Path(folder.name) / file.relative_to(folder) if folder is not None else Path(file.name)
-            if relative.suffix.lower() not in IMAGE_EXTENSIONS:
-                relative = relative.with_suffix(".png")
+            accepted, default = formats(file)
+            if relative.suffix.lower() not in accepted:
+                relative = relative.with_suffix(default)
             pairs.append((file, output / relative))
     targets = [target for _, target in pairs]
     if len(set(targets)) != len(targets):
@@ -67,18 +82,25 @@ def plan_outputs(inputs: list[tuple[Path, Path | None]], output: Path, what: str
 
 def write_all(
     pairs: list[tuple[Path, Path]],
-    produce: Callable[[int, Path], Image.Image],
+    produce: Callable[[int, Path], Image.Image | Callable[[Path], object]],
     command: str,
     quiet: bool,
 ) -> None:
-    """Writes ``produce(index, input)`` for every pair as one step, with a progress bar on stderr for several."""
+    """Writes ``produce(index, input)`` for every pair as one step, with a progress bar on stderr for several.
+
+    ``produce`` returns an image, or a function that writes the output itself to the path it is given
+    (a video, streamed).
+    """
     show_progress = not quiet and len(pairs) > 1
     outputs = None
     try:
         with staged_outputs() as outputs:
             for index, (source, target) in enumerate(pairs):
                 image = produce(index, source)
-                outputs.write(target, lambda path, image=image, suffix=target.suffix: write_image(image, path, suffix))
+                if callable(image):
+                    outputs.write(target, image)
+                else:
+                    outputs.write(target, lambda path, image=image, suffix=target.suffix: write_image(image, path, suffix))
                 if show_progress:
                     _progress(command, index + 1, len(pairs), source)
     except KeyboardInterrupt:
@@ -89,7 +111,7 @@ def write_all(
         if show_progress:
             print(file=sys.stderr)
     if not quiet:
-        print(pairs[0][1] if len(pairs) == 1 else f"{len(pairs)} images written to {_common_folder(pairs)}")
+        print(pairs[0][1] if len(pairs) == 1 else f"{len(pairs)} files written to {_common_folder(pairs)}")
 
 
 def _common_folder(pairs: list[tuple[Path, Path]]) -> Path:

@@ -1,5 +1,9 @@
 """``stylesynth stylize CONTENT... --style S [-o OUT]``: AdaIN style transfer of files or whole folders.
 
+Content may be images or videos, mixed (videos are recognized by their container, see
+:mod:`stylesynth.cli.video`); a video is stylized frame by frame in the stable mode, keeping its
+frame rate and audio, with its progress and frames per second on stderr.
+
 Every input is read and checked before the model loads; outputs are named and written as
 :mod:`stylesynth.cli.files` says (all at the end of a successful run; a failed or interrupted run
 leaves existing files as they were).
@@ -12,9 +16,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..io.images import load_image
+from ..io.images import IMAGE_EXTENSIONS, load_image
 from ..validation import check_alpha, check_mask_count, check_resize, check_side, style_weights
-from . import CLIError
+from . import CLIError, video
 from .files import input_files, plan_outputs, write_all
 
 
@@ -24,7 +28,7 @@ def add_parser(subparsers) -> None:
         help="paint content images in the style of one or more style images (AdaIN)",
         description="Paint content images (files or folders, searched recursively) in the style of style images.",
     )
-    parser.add_argument("content", nargs="+", type=Path, help="content image files or folders")
+    parser.add_argument("content", nargs="+", type=Path, help="content image or video files, or folders of them")
     parser.add_argument("--style", "-s", action="extend", nargs="+", type=Path, required=True, help="style image(s); repeat or list several to interpolate")
     parser.add_argument("--weights", "-w", nargs="+", type=float, help="one weight per style (normalized to sum 1)")
     parser.add_argument("--alpha", "-a", type=float, default=1.0, help="content/style trade-off in [0, 1] (default 1: full style)")
@@ -35,17 +39,19 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--checkpoint", "-c", default="adain-default", help="checkpoint folder, file, or known name (default: adain-default)")
     parser.add_argument("--stats", choices=("biased", "unbiased"), help="override the checkpoint's AdaIN variance (unbiased: the PyTorch port's)")
     parser.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
+    parser.add_argument("--no-stable", dest="stable", action="store_false", help="videos: plain per-frame AdaIN instead of the stable mode")
     parser.add_argument("--output", "-o", type=Path, required=True, help="output file (one content file) or folder")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     parser.set_defaults(run=run)
 
 
-def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[Image.Image], list[Image.Image] | None]:
+def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[Image.Image], list[Image.Image] | None, set[Path]]:
     """Every check that needs no network weights, so a bad run fails before the model loads.
 
-    Returns the (content, output) pairs and the decoded style images and masks. Every content file
-    is decoded here too (and dropped), so a truncated one stops the run before any work.
+    Returns the (content, output) pairs, the decoded style images and masks, and the content files
+    that are videos. Every content image is decoded here too (and dropped), and every video's header
+    read, so a truncated image or a file that is no video stops the run before any work.
     """
     check_alpha(args.alpha, "--alpha")
     style_weights(args.weights, len(args.style), "--weights")
@@ -56,10 +62,12 @@ def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[I
     styles = [_read(path, "style") for path in args.style]
     for path, style in zip(args.style, styles):
         check_resize("--style-size", args.style_size, style.height, style.width, f"style {path}")
-    pairs = plan_outputs(input_files(args.content, "content"), args.output, "content", args.overwrite)
+    inputs = input_files(args.content, "content", IMAGE_EXTENSIONS + video.VIDEO_EXTENSIONS)
+    videos = {file for file, _ in inputs if video.is_video(file)}
+    pairs = plan_outputs(inputs, args.output, "content", args.overwrite, lambda file: video.output_formats(file, videos))
     masks = [_read(path, "mask", mode="L") for path in args.mask] if args.mask is not None else None
     for source, _ in pairs:
-        width, height = _read(source, "content").size
+        width, height = video.probe_size(source) if source in videos else _read(source, "content").size
         check_resize("--size", args.size, height, width, f"content {source}")
         for path, mask in zip(args.mask or [], masks or []):
             if mask.size != (width, height):
@@ -67,7 +75,7 @@ def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[I
                     f"mask {path} is {mask.width}x{mask.height} but content {source} is {width}x{height} (upright, "
                     "after its EXIF orientation); masks must have the content's size"
                 )
-    return pairs, styles, masks
+    return pairs, styles, masks, videos
 
 
 def _read(path: Path, what: str, mode: str = "RGB") -> Image.Image:
@@ -77,22 +85,26 @@ def _read(path: Path, what: str, mode: str = "RGB") -> Image.Image:
 
 
 def run(args: argparse.Namespace) -> int:
-    pairs, styles, masks = _validate(args)
+    pairs, styles, masks, videos = _validate(args)
     from ..inference import Stylizer  # imported late: argument errors should not wait for torch
 
     stylizer = Stylizer.from_pretrained(args.checkpoint, device=args.device, stats=args.stats)
 
-    def stylize(index: int, source: Path) -> Image.Image:
-        return stylizer.stylize(
-            load_image(source, what=f"content {source}"),
-            styles if len(styles) > 1 else styles[0],
-            alpha=args.alpha,
-            weights=args.weights,
-            preserve_color=args.preserve_color,
-            mask=(masks if len(masks) > 1 else masks[0]) if masks else None,
-            size=args.size,
-            style_size=args.style_size,
-        )
+    options = {
+        "style": styles if len(styles) > 1 else styles[0],
+        "alpha": args.alpha,
+        "weights": args.weights,
+        "preserve_color": args.preserve_color,
+        "mask": (masks if len(masks) > 1 else masks[0]) if masks else None,
+        "size": args.size,
+        "style_size": args.style_size,
+    }
+    targets = dict(pairs)
+
+    def stylize(index: int, source: Path) -> Image.Image | video.Writer:
+        if source in videos:
+            return video.writer(stylizer, source, targets[source], {**options, "stable": args.stable}, args.quiet)
+        return stylizer.stylize(load_image(source, what=f"content {source}"), **options)
 
     write_all(pairs, stylize, "stylize", args.quiet)
     return 0

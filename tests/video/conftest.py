@@ -7,7 +7,7 @@ import torch
 from PIL import Image
 
 from stylesynth.inference import Stylizer
-from tests.adain.conftest import make_network, random_image
+from tests.adain.conftest import checkpoint_dir, make_network, network, random_image  # noqa: F401 - fixtures shared with tests/adain
 
 
 @pytest.fixture(scope="session")
