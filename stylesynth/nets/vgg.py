@@ -260,6 +260,40 @@ class VGGEncoder(nn.Module):
                     _carry_inputs(conv, signed=name == "conv1_1")
         return encoder
 
+    @torch.no_grad()
+    def normalise_(self, images: Tensor) -> VGGEncoder:
+        """Rescales the convs so that every channel's mean activation over ``images`` is 1, in place.
+
+        The normalization of Gatys et al. (2016) that the AdaIN paper's ``vgg_normalised`` encoder
+        has: each conv's filters and bias are divided by the mean of their ReLU output over
+        ``images`` (all positions), and the next conv's weights are multiplied by the same factors
+        on its inputs, so every layer computes the same features up to a positive per-channel
+        scale (ReLU and max pooling commute with it). Losses that sum over layers then weigh the
+        layers alike. Channels that never fire keep their weights; channels that seldom fire are
+        divided by at most a tenth of their layer's median channel mean, not by their own tiny one
+        (which would turn their rare activations into outliers). Returns ``self``.
+        """
+        x = self._preprocess(images.float())
+        previous: Tensor | None = None
+        for step in self._plan:
+            if step == "pool":
+                x = F.max_pool2d(x, kernel_size=2, stride=2, ceil_mode=self.ceil_mode)
+                continue
+            conv = self.convs[step]
+            if previous is not None:
+                conv.weight.mul_(previous.view(1, -1, 1, 1))
+            x = F.relu(conv(x))
+            mean = x.mean(dim=(0, 2, 3))
+            # A channel that seldom fires would be blown up by its tiny mean: floor the factor at a
+            # tenth of the layer's median channel mean (and keep dead channels as they are).
+            floor = 0.1 * mean[mean > 0].median() if bool((mean > 0).any()) else mean.new_ones(())
+            scale = torch.where(mean > 0, mean.clamp_min(floor), torch.ones_like(mean))
+            conv.weight.div_(scale.view(-1, 1, 1, 1))
+            conv.bias.div_(scale)
+            x = x / scale.view(1, -1, 1, 1)
+            previous = scale
+        return self
+
     def config(self) -> dict[str, object]:
         """The constructor arguments, JSON-serializable: ``VGGEncoder(**encoder.config())`` rebuilds the layout."""
         return {

@@ -203,3 +203,21 @@ def test_hed_conversion_round_trip_and_errors(tmp_path):
         file["block1/layers/conv2d/vars/0"] = torch.zeros(3, 3, 3, 64).numpy()
     with pytest.raises(CheckpointError, match="no block1/layers/conv2d/vars/0 and vars/1"):
         VGGEncoder.from_hed(partial)
+
+
+def test_normalise_gives_mean_activation_one_and_the_same_features_up_to_scale():
+    torch.manual_seed(3)
+    encoder = VGGEncoder.random(seed=3, last_layer="relu3_1")
+    images = torch.rand(4, 3, 32, 32)
+    with torch.no_grad():
+        before = encoder(images)
+        normalised = VGGEncoder.random(seed=3, last_layer="relu3_1").normalise_(images)
+        after = normalised(images)
+    for old, new in zip(before, after, strict=True):
+        mean_old, mean_new = old.mean(dim=(0, 2, 3)), new.mean(dim=(0, 2, 3))
+        live = mean_old > 0.1 * mean_old[mean_old > 0].median()  # not floored
+        torch.testing.assert_close(mean_new[live], torch.ones_like(mean_new[live]), rtol=1e-4, atol=1e-4)
+        ratio = (new / old.clamp_min(1e-12)).where(old > 1e-2 * old.amax(), torch.nan)  # a positive constant per channel
+        for channel in torch.nonzero(live).flatten()[:8]:
+            values = ratio[:, channel][~ratio[:, channel].isnan()]
+            torch.testing.assert_close(values, values.mean().expand_as(values), rtol=1e-3, atol=0)
