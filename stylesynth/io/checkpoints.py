@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import struct
-import zipfile
 from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
@@ -179,7 +177,12 @@ def load_torch_file(path: str | os.PathLike) -> Any:
         raise CheckpointError(f"weights file not found: {source}")
     try:
         return torch.load(source, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, struct.error) as error:
+    except pickle.UnpicklingError:  # torch's text would suggest weights_only=False: never do that for a user
+        raise CheckpointError(
+            f"{source}: not a readable torch weights file: it holds Python objects other than tensors and plain "
+            "containers, which are not loaded (unpickling them could run code); expected a state dict saved with torch.save"
+        ) from None
+    except Exception as error:  # noqa: BLE001 - damaged bytes make the unpickler fail in many ways (IndexError, KeyError, ...)
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise CheckpointError(
             f"{source}: not a readable torch weights file ({message}); expected a state dict saved with torch.save"
