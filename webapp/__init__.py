@@ -4,6 +4,7 @@
 
 - :mod:`webapp.server`: the Blocks of both tabs, the queue, the launch, the command line;
 - :mod:`webapp.style_tab`, :mod:`webapp.scene_tab`: one tab each, its controls and its work;
+- :mod:`webapp.video_tab`, :mod:`webapp.webcam_tab`: a clip stylized in the queue, the webcam live;
 - :mod:`webapp.catalog`: the checkpoints offered, loaded on first use and kept;
 - :mod:`webapp.uploads`: every uploaded image read through the library's one image path;
 - :mod:`webapp.canvas`: painted canvases as style masks and label maps;

@@ -24,6 +24,7 @@ class AppConfig:
     max_input_pixels: int = MAX_INPUT_PIXELS
     max_output_side: int = 1024
     default_output_side: int = 512
+    max_video_seconds: float = 20.0
 
 
 def example_files(folder: str, suffixes: tuple[str, ...] = (".jpg", ".png")) -> list[str]:

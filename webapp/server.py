@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from . import scene_tab, style_tab
+from . import scene_tab, style_tab, video_tab, webcam_tab
 from .catalog import Catalog, ModelStore, default_device
 from .config import CHECKPOINTS, AppConfig
 
@@ -31,6 +31,8 @@ def build_app(config: AppConfig) -> gr.Blocks:
         )
         style_tab.build(config, models)
         scene_tab.build(config, models)
+        video_tab.build(config, models)
+        webcam_tab.build(config, models)
     return demo
 
 
@@ -82,5 +84,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         catalog = Catalog.build(CHECKPOINTS, adain=args.adain, spade=args.spade)
     except ValueError as error:
         raise SystemExit(str(error)) from None
-    config = AppConfig(catalog=catalog, max_output_side=2048 if default_device() == "cuda" else 1024)
+    on_gpu = default_device() == "cuda"
+    config = AppConfig(catalog=catalog, max_output_side=2048 if on_gpu else 1024, max_video_seconds=120 if on_gpu else 10)
     launch(build_app(config), host=args.host, port=args.port, share=args.share)
