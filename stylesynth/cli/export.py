@@ -20,7 +20,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def export(checkpoint: Path, out_dir: Path, overwrite: bool = False) -> Path:
     """Exports ``checkpoint`` to ``out_dir`` with the network class of its kind (see :data:`stylesynth.inference.checkpoints.NETWORKS`)."""
     state_dict, info = read_lightning_checkpoint(checkpoint)
-    return export_lightning(state_dict, info, out_dir, overwrite)
+    return export_lightning(state_dict, info, out_dir, overwrite, source=str(checkpoint))
 
 
 def run(args: argparse.Namespace) -> int:

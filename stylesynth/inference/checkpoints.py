@@ -33,7 +33,7 @@ _USAGE = {
 
 
 def _network_class(kind: Any, source: str) -> type[AdaINNetwork] | type[SPADENetwork]:
-    if kind not in NETWORKS:
+    if not isinstance(kind, str) or kind not in NETWORKS:  # a list or dict read from a file is no kind either
         raise CheckpointError(f"{source}: unknown checkpoint kind {kind!r}; known: {', '.join(sorted(NETWORKS))}")
     return NETWORKS[kind]
 
@@ -69,6 +69,7 @@ def export_lightning(
     notes: str | None = None,
     extra_files: Mapping[str, bytes] | None = None,
     name: str | None = None,
+    source: str | None = None,
 ) -> Path:
     """Writes the inference checkpoint folder of a training checkpoint, whatever its kind.
 
@@ -77,10 +78,11 @@ def export_lightning(
     (the network's weights, in ``dtype`` if given, e.g. ``torch.float16`` to halve the size),
     ``config.json`` (the network's config, the training settings and the step count), a model card
     ``README.md`` (``card``, or :func:`model_card` with ``notes``; ``name`` is its title), the class
-    list ``classes.txt`` for kinds that have one, and ``extra_files``. Written atomically.
+    list ``classes.txt`` for kinds that have one, and ``extra_files``. Written atomically. Errors about
+    the weights name ``source`` (the training checkpoint's path; default ``out_dir``).
     """
-    cls = _network_class(info.get("kind"), str(out_dir))
-    network = cls.from_lightning(state_dict, info, str(out_dir))
+    cls = _network_class(info.get("kind"), source or str(out_dir))
+    network = cls.from_lightning(state_dict, info, source or str(out_dir))
     weights = network.state_dict()
     if dtype is not None:
         weights = {key: value.to(dtype) if value.is_floating_point() else value for key, value in weights.items()}

@@ -20,7 +20,8 @@ from ..data.segmentation import ClassList, check_labels, label_map_from_image, o
 from ..data.segmentation_folder import read_label_image
 from ..io import CheckpointError, ImageError, load_image, pil_to_tensor, tensor_to_pil
 from ..nets import SPADENetwork
-from ..validation import check_image_tensor, check_seeds
+from ..nets.spade_official import OFFICIAL_PRESETS
+from ..validation import check_choice, check_count, check_image_tensor, check_seeds
 from .checkpoints import load_network
 from .runtime import InferenceRuntime
 
@@ -109,6 +110,13 @@ class Synthesizer(InferenceRuntime):
         and z size are read from the weights. ``encoder`` is the matching ``*_net_E.pth`` for style
         images. ``classes`` is a class list file (names and colours) for RGB label maps.
         """
+        if label_nc is not None:
+            check_count("label_nc", label_nc)
+        if preset is not None:
+            check_choice("preset", preset, OFFICIAL_PRESETS)
+        for name, flag in (("dont_care", dont_care), ("instance", instance)):
+            if flag is not None and not isinstance(flag, bool):
+                raise TypeError(f"{name} must be True or False, got {flag!r}")
         requested = {"label_nc": label_nc, "dont_care": dont_care, "instance": instance}
         class_list = _class_list(classes) if classes is not None else None
         settings = {

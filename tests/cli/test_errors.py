@@ -194,3 +194,36 @@ def test_exif_rotated_photo_comes_out_upright(images, checkpoint_dir, tmp_path) 
     assert main(["stylize", str(photo), "-s", str(images["style_a"]), "-c", str(checkpoint_dir), "-o", str(tmp_path / "o.png"), "-q"]) == 0
     assert Image.open(tmp_path / "o.png").size == (24, 48)
     assert np.asarray(Image.open(tmp_path / "o.png")).shape == (48, 24, 3)
+
+
+def lightning_file(path: Path, checkpoint_dir: Path, kind, drop: str | None = None) -> Path:
+    """A Lightning-style .ckpt of the test AdaIN network, with ``kind`` as its kind and key ``drop`` left out."""
+    import torch
+
+    from stylesynth.io import load_pretrained
+
+    state, config = load_pretrained(checkpoint_dir)
+    weights = {f"net.{key}": value for key, value in state.items() if key != drop}
+    torch.save({"state_dict": weights, "stylesynth": {"kind": kind, "config": config}}, path)
+    return path
+
+
+@pytest.mark.parametrize(("kind", "drop", "message"), [(["adain"], None, r"unknown checkpoint kind \['adain'\]"), ("adain", "decoder.convs.conv1_1.bias", "decoder.convs.conv1_1.bias")])
+def test_export_errors_name_the_training_checkpoint(capsys, checkpoint_dir, tmp_path, kind, drop, message) -> None:
+    ckpt = lightning_file(tmp_path / "run.ckpt", checkpoint_dir, kind, drop)
+    line = fails_with(capsys, ["export", ckpt, tmp_path / "out"], message, "export")
+    assert str(ckpt) in line and str(tmp_path / "out") not in line
+    assert not (tmp_path / "out").exists()
+
+
+def test_spade_checkpoint_whose_config_lacks_keys_is_one_line(capsys, tiny_checkpoint, tmp_path) -> None:
+    import json
+    import shutil
+
+    folder = tmp_path / "ckpt"
+    shutil.copytree(tiny_checkpoint, folder)
+    config = json.loads((folder / "config.json").read_text())
+    del config["generator"]
+    (folder / "config.json").write_text(json.dumps(config))
+    maps = write_maps(tmp_path / "maps", 1)
+    fails_with(capsys, ["synthesize", *maps, "-c", folder, "-o", tmp_path / "o.png"], "ckpt", "synthesize")

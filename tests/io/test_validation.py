@@ -81,3 +81,30 @@ def test_nan_style_image_for_spade_is_refused(tiny_checkpoint) -> None:
         synthesizer.synthesize(labels, style=torch.rand(3, 16, 16) * 255)
     with pytest.raises(ValueError, match="seed must be a whole number"):
         synthesizer.synthesize([labels, labels], seed=MAX_SEED)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"label_nc": "8"}, TypeError, r"label_nc must be a whole number of at least 1, got '8' \(str\)"),
+        ({"preset": ["ade20k"]}, ValueError, r"preset must be one of ade20k, cityscapes, coco_stuff, got \['ade20k'\]"),
+        ({"instance": "yes"}, TypeError, "instance must be True or False"),
+    ],
+)
+def test_official_generator_options_of_the_wrong_type_are_named(tmp_path, options: dict, error: type, message: str) -> None:
+    from stylesynth.nets.spade_generator import SPADEGenerator
+
+    torch.save(SPADEGenerator(semantic_nc=8, ngf=4, crop_size=32).state_dict(), tmp_path / "latest_net_G.pth")
+    with pytest.raises(error, match=message):
+        Synthesizer.from_pretrained(tmp_path / "latest_net_G.pth", **options)
+
+
+def test_a_weights_file_that_needs_unpickling_is_refused_without_suggesting_weights_only_false(tmp_path) -> None:
+    import fractions
+
+    from stylesynth.io import load_torch_file
+
+    torch.save({"scale": fractions.Fraction(1, 3)}, tmp_path / "odd.pth")  # a class the safe unpickler refuses
+    with pytest.raises(CheckpointError, match="holds Python objects other than tensors") as caught:
+        load_torch_file(tmp_path / "odd.pth")
+    assert "weights_only=False" not in str(caught.value)
