@@ -56,9 +56,9 @@ step() {  # step NAME LIMIT_SECONDS COMMAND...: runs COMMAND under a time limit,
 }
 
 if [ "$quick" = 1 ]; then  # a loaded 2-core CPU: generous limits
-    q=(--quick); sizes=(32 64); adain_time=0.1; spade_sizes=(quick); norm_rounds=1; tests_limit=420
+    q=(--quick); sizes=(32 64); adain=(--rounds 1 --error-size 64); spade_sizes=(quick); norm_rounds=1; tests_limit=420
 else  # limits sum to 8 minutes
-    q=(); sizes=(256 512 1024); adain_time=2; spade_sizes=(256 512); norm_rounds=2; tests_limit=150
+    q=(); sizes=(256 512 1024); adain=(--rounds 5); spade_sizes=(256 512); norm_rounds=2; tests_limit=150
 fi
 
 export STYLESYNTH_TEST_DEVICE="$device"
@@ -66,8 +66,7 @@ step tests "$tests_limit" python -m pytest -q -p no:cacheprovider --continue-on-
 step norm 120 python bench/norm.py --device "$device" --dtypes float32 bfloat16 --rounds "$norm_rounds" --min-time 0.03 \
     "${q[@]}" --out "$results/norm-$tag.md"
 step clade 60 python bench/clade.py --device "$device" --rounds 3 "${q[@]}" --out "$results/spade-clade-$tag.md"
-step stylizer 70 python bench/adain.py --device "$device" --sizes "${sizes[@]}" --min-run-time "$adain_time" \
-    --out "$results/adain-$tag.md"
+step stylizer 70 python bench/adain.py --device "$device" --sizes "${sizes[@]}" "${adain[@]}" --out "$results/adain-$tag.md"
 for size in "${spade_sizes[@]}"; do
     if [ "$size" = quick ]; then
         step synthesizer 40 python bench/spade.py --device "$device" --quick --out "$results/spade-$tag.md"
