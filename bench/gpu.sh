@@ -12,7 +12,8 @@
 #      bfloat16, forward and forward+backward
 #   3. bench/clade.py: the generator with SPADE, CLADE, CLADE-ICPE and no modulation
 #   4. bench/adain.py: Stylizer frames per second at 256, 512 and 1024 against the port's pipeline
-#   5. bench/spade.py: the generator as Synthesizer runs it, images per second at 256 and 512
+#   5. bench/synthesizer.py: Synthesizer images per second at 256 and 512 against the straightforward
+#      composition; bench/spade.py: the generator alone at 256 (SPADEGenerator, folded, straightforward)
 # The summary (status and seconds of each step, the device) goes to gpu-<device>.md; the exit code
 # is the number of failed steps.
 set -uo pipefail
@@ -56,9 +57,11 @@ step() {  # step NAME LIMIT_SECONDS COMMAND...: runs COMMAND under a time limit,
 }
 
 if [ "$quick" = 1 ]; then  # a loaded 2-core CPU: generous limits
-    q=(--quick); sizes=(32 64); adain=(--rounds 1 --error-size 64); spade_sizes=(quick); norm_rounds=1; tests_limit=420
+    q=(--quick); sizes=(32 64); adain=(--rounds 1 --error-size 64); norm_rounds=1; tests_limit=420
+    synthesizer=(--sizes 64 --semantic-nc 8 --ngf 8 --rounds 1); spade=(--quick)
 else  # limits sum to 8 minutes
-    q=(); sizes=(256 512 1024); adain=(--rounds 5); spade_sizes=(256 512); norm_rounds=2; tests_limit=150
+    q=(); sizes=(256 512 1024); adain=(--rounds 5); norm_rounds=2; tests_limit=140
+    synthesizer=(--sizes 256 512 --rounds 5); spade=(--size 256 --rounds 5)
 fi
 
 export STYLESYNTH_TEST_DEVICE="$device"
@@ -67,13 +70,8 @@ step norm 120 python bench/norm.py --device "$device" --dtypes float32 bfloat16 
     "${q[@]}" --out "$results/norm-$tag.md"
 step clade 60 python bench/clade.py --device "$device" --rounds 3 "${q[@]}" --out "$results/spade-clade-$tag.md"
 step stylizer 70 python bench/adain.py --device "$device" --sizes "${sizes[@]}" "${adain[@]}" --out "$results/adain-$tag.md"
-for size in "${spade_sizes[@]}"; do
-    if [ "$size" = quick ]; then
-        step synthesizer 40 python bench/spade.py --device "$device" --quick --out "$results/spade-$tag.md"
-    else
-        step "synthesizer-$size" 40 python bench/spade.py --device "$device" --size "$size" --rounds 5 --out "$results/spade-$tag-$size.md"
-    fi
-done
+step synthesizer 60 python bench/synthesizer.py --device "$device" "${synthesizer[@]}" --out "$results/synthesizer-$tag.md"
+step generator 30 python bench/spade.py --device "$device" "${spade[@]}" --out "$results/spade-$tag.md"
 
 {
     echo "# bench/gpu.sh on $device$([ "$quick" = 1 ] && echo ', quick check')"
