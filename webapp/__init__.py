@@ -8,6 +8,7 @@
 - :mod:`webapp.catalog`: the checkpoints offered, loaded on first use and kept;
 - :mod:`webapp.uploads`: every uploaded image read through the library's one image path;
 - :mod:`webapp.canvas`: painted canvases as style masks and label maps;
+- :mod:`webapp.results`: each result in a file of its own;
 - :mod:`webapp.errors`: what the user reads when something is wrong.
 
 The app's work goes through the library (``stylesynth``): its checks, its errors, its image path.

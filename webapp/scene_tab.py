@@ -18,6 +18,7 @@ from . import canvas
 from .catalog import ModelStore, default_device
 from .config import AppConfig, example_files
 from .errors import InputError, reported, user_error
+from .results import own_file
 from .style_tab import editor_value
 from .uploads import check_editor_uploads, open_upload
 
@@ -97,7 +98,7 @@ class SceneSynthesis:
                 "clear the style image and pick a seed instead"
             )
         progress(0.4, desc="Synthesizing")
-        return synthesizer.synthesize(labels, style=style_image, seed=seeds[0])
+        return own_file(synthesizer.synthesize(labels, style=style_image, seed=seeds[0]))
 
 
 def build(config: AppConfig, models: ModelStore) -> None:

@@ -18,13 +18,16 @@ from .config import CHECKPOINTS, AppConfig
 MAX_FILE_SIZE = "50mb"
 #: Requests waiting in the queue beyond this are refused ("queue full") rather than kept waiting.
 QUEUE_SIZE = 64
+#: Uploads and results Gradio keeps on disk are deleted this many seconds after they were written
+#: (checked as often), so a long-running server's disk use stays bounded.
+CACHE_LIFETIME = 3600
 
 
 def build_app(config: AppConfig) -> gr.Blocks:
     """The app's Gradio Blocks (not yet queued or launched); see :func:`launch`."""
     models = ModelStore(config.catalog)
     pixels = config.max_input_pixels
-    with gr.Blocks(title="stylesynth", analytics_enabled=False) as demo:
+    with gr.Blocks(title="stylesynth", analytics_enabled=False, delete_cache=(CACHE_LIFETIME, CACHE_LIFETIME)) as demo:
         gr.Markdown(
             "# stylesynth\nArbitrary style transfer (AdaIN) and semantic image synthesis (SPADE). "
             f"Images of up to {pixels:,} pixels (e.g. {int(pixels**0.5)}×{int(pixels**0.5)}) are accepted."

@@ -16,6 +16,7 @@ from . import canvas
 from .catalog import ModelStore, default_device
 from .config import AppConfig, example_files
 from .errors import InputError, reported
+from .results import own_file
 from .uploads import check_editor_uploads, open_upload, upright_rgb
 
 #: Style images that can be mixed; each has a weight slider and a mask colour.
@@ -137,7 +138,7 @@ class StyleTransfer:
         progress(0.1, desc="Loading the AdaIN model")
         stylizer = self.models.get("adain", checkpoint)
         progress(0.4, desc="Stylizing")
-        return stylizer.stylize(content_image, style_images if len(style_images) > 1 else style_images[0], **options)
+        return own_file(stylizer.stylize(content_image, style_images if len(style_images) > 1 else style_images[0], **options))
 
 
 def build(config: AppConfig, models: ModelStore) -> None:

@@ -1,5 +1,7 @@
-"""A soak: a few hundred small requests, good and bad mixed, against the app on 127.0.0.1. The app keeps
-serving, every bad one gets its message, every good one its image, and the server's memory stays flat."""
+"""A soak: a few hundred small requests, good and bad mixed, eight in flight, against the app on
+127.0.0.1. The app keeps serving, every bad one gets its message, every good one its whole image
+(identical results of concurrent requests once truncated each other's downloads: see
+``webapp.results``), and the server's memory stays flat."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from .conftest import REQUEST_TIMEOUT, noise_image
 from .test_api import editor, gallery, label_map, truncated
 
 REQUESTS = 200
+#: requests before the first measurement
+WARM_UP = 40
 #: requests in flight at once (the queue runs them one at a time on a CPU)
 IN_FLIGHT = 8
 #: growth of the resident memory allowed over the soak, after a warm-up round
@@ -30,6 +34,7 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads the resident memory from /proc")
 def test_a_soak_of_mixed_requests_keeps_the_app_serving_with_flat_memory(client, tmp_path: Path) -> None:
     content = noise_image(tmp_path / "content.png", (32, 32))
@@ -57,7 +62,7 @@ def test_a_soak_of_mixed_requests_keeps_the_app_serving_with_flat_memory(client,
                     with pytest.raises(AppError, match=message):
                         job.result(timeout=REQUEST_TIMEOUT)
 
-    soak(2 * len(cases))  # warm-up: models loaded, caches filled
+    soak(WARM_UP)  # models loaded, caches filled, the server's worker threads started
     before = rss_mb()
     soak(REQUESTS)
     after = rss_mb()
