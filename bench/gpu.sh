@@ -44,8 +44,8 @@ summary="$results/gpu-$tag.md"
 failed=0
 rows=()
 
-step() {  # step NAME LIMIT_SECONDS COMMAND...: runs COMMAND under a time limit, records status and time
-    local name="$1" limit="$2"; shift 2
+step() {  # step NAME LIMIT_SECONDS COMMAND...: runs COMMAND under a time limit (times $scale), records status and time
+    local name="$1" limit=$(($2 * scale)); shift 2
     echo "== $name ($limit s at most): $*"
     local start=$SECONDS status
     timeout --kill-after=10 "$limit" "$@" 2>&1 | tee "$results/gpu-$tag-$name.log" | tail -n 25
@@ -56,16 +56,16 @@ step() {  # step NAME LIMIT_SECONDS COMMAND...: runs COMMAND under a time limit,
     rows+=("| $name | $outcome | $took | \`$*\` |")
 }
 
-if [ "$quick" = 1 ]; then  # a loaded 2-core CPU: generous limits
-    q=(--quick); sizes=(32 64); adain=(--rounds 1 --error-size 64); norm_rounds=1; tests_limit=420
+if [ "$quick" = 1 ]; then  # a loaded 2-core CPU: four times the limits
+    scale=4; q=(--quick); sizes=(32 64); adain=(--rounds 1 --error-size 64); norm_rounds=1
     synthesizer=(--sizes 64 --semantic-nc 8 --ngf 8 --rounds 1); spade=(--quick)
 else  # limits sum to 8 minutes
-    q=(); sizes=(256 512 1024); adain=(--rounds 5); norm_rounds=2; tests_limit=140
+    scale=1; q=(); sizes=(256 512 1024); adain=(--rounds 5); norm_rounds=2
     synthesizer=(--sizes 256 512 --rounds 5); spade=(--size 256 --rounds 5)
 fi
 
 export STYLESYNTH_TEST_DEVICE="$device"
-step tests "$tests_limit" python -m pytest -q -p no:cacheprovider --continue-on-collection-errors tests -k cuda
+step tests 140 python -m pytest -q -p no:cacheprovider --continue-on-collection-errors tests -k cuda
 step norm 120 python bench/norm.py --device "$device" --dtypes float32 bfloat16 --rounds "$norm_rounds" --min-time 0.03 \
     "${q[@]}" --out "$results/norm-$tag.md"
 step clade 60 python bench/clade.py --device "$device" --rounds 3 "${q[@]}" --out "$results/spade-clade-$tag.md"
