@@ -102,7 +102,9 @@ class InferenceRuntime:
         """
         if self.dtype != torch.float32:
             module = copy.deepcopy(module)
-        return fold(module).eval().requires_grad_(False).to(self.device, dtype=self.dtype, memory_format=self.memory_format)
+        prepared = fold(module).eval().requires_grad_(False)
+        # torch's stubs type Module.to() as returning Module, not the subclass
+        return prepared.to(self.device, self.dtype).to(memory_format=self.memory_format)  # type: ignore[return-value]
 
     def to_device(self, batch: Tensor) -> Tensor:
         """A 4-D float batch on the device, in the compute dtype and the memory format."""

@@ -42,7 +42,7 @@ class Stylizer(InferenceRuntime):
     Args:
         network: encoder + decoder and their AdaIN settings.
         device: where to run; default CUDA when available, else CPU.
-        precision: ``"auto"`` (bfloat16 autocast where the hardware runs it natively, float32
+        precision: ``"auto"`` (bfloat16 where the hardware runs it natively, float32
             elsewhere, and always float32 for a network with ``stats="unbiased"``, the mode that
             reproduces the PyTorch port's numbers), ``"fp32"`` or ``"bf16"``. AdaIN's statistics
             are float32 in every case.
@@ -212,9 +212,9 @@ class Stylizer(InferenceRuntime):
         Frames are streamed and stylized in batches of ``batch_size`` with the style encoded once;
         the options are :meth:`stylize`'s (``mask``: one static mask of the frame size). The output
         keeps the frame timestamps (rate and duration) and the first audio track; odd sides are
-        padded to even for H.264 / VP9. ``stable`` normalizes each frame by content statistics
-        averaged over the previous frames, reset at scene cuts (:mod:`stylesynth.video.temporal`),
-        which lowers flicker. ``progress(frames done, frames expected or None)`` is called per batch.
+        padded to even for H.264 / VP9. ``stable`` carries the output over from the previous
+        frames where the content did not change, restarting at scene cuts
+        (:mod:`stylesynth.video.temporal`), which lowers flicker. ``progress(frames done, frames expected or None)`` is called per batch.
         Written under a temporary name and renamed; nothing is left behind on error or interrupt.
 
         Returns:
@@ -286,9 +286,7 @@ class Stylizer(InferenceRuntime):
         preserve_color: bool,
         masks: Tensor | None,
         style_size: int | None,
-        adjust_stats: Callable[[Tensor, list[tuple[Tensor, Tensor]]], list[tuple[Tensor, Tensor]]] | None = None,
     ) -> Tensor:
-        """``adjust_stats(content_features, style_stats)`` may replace the style statistics (video's temporal smoothing)."""
         height, width = content.shape[-2:]
         content = self.to_device(content)
         padded = _pad_to_stride(content)
@@ -301,8 +299,6 @@ class Stylizer(InferenceRuntime):
                 style_stats.append(self._stats(self.network.encoder.encode(recoloured)))
             else:
                 style_stats.append(self._cached_stats(style, style_size))
-        if adjust_stats is not None:
-            style_stats = adjust_stats(content_features, style_stats)
 
         if masks is None:
             target = sum(

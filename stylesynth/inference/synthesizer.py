@@ -195,7 +195,7 @@ class Synthesizer(InferenceRuntime):
                 image = check_image_tensor(style, "style").cpu()
             else:
                 image = pil_to_tensor(load_image(style, what="style" if isinstance(style, Image.Image) else f"style: {style}"))
-            size = self.encoder.image_size
+            size = self.encoder.image_size if self.encoder is not None else 256  # only called with an encoder
             images.append(TF.resize(image, [size, size], interpolation=InterpolationMode.BICUBIC, antialias=True).clamp(0, 1))
         return torch.stack(images) * 2 - 1
 
@@ -287,7 +287,7 @@ class Synthesizer(InferenceRuntime):
         semantics = self.to_device(one_hot(labels, self.label_nc, self.dont_care, instance_batch))
         z = None
         if self.generator.use_vae:
-            if styles is not None:
+            if styles is not None and self.encoder is not None:
                 z, _ = self.encoder(self.to_device(self._style_batch(styles)))  # the mean style
             else:
                 z = torch.stack([torch.randn(self.generator.z_dim, generator=torch.Generator().manual_seed(s)) for s in seeds])

@@ -1,6 +1,5 @@
 """Networks: plain nn.Modules built on stylesynth.norm."""
 
-from .vgg import VGGEncoder
 from .adain_decoder import AdaINDecoder
 from .adain_network import AdaINNetwork
 from .spade_blocks import SPADEResBlock
@@ -8,3 +7,4 @@ from .spade_discriminator import MultiscaleDiscriminator, PatchDiscriminator
 from .spade_generator import SPADEGenerator
 from .spade_network import SPADENetwork
 from .style_encoder import StyleEncoder
+from .vgg import VGGEncoder

@@ -62,7 +62,7 @@ def generator_config_from_state_dict(state_dict: Mapping[str, Any], settings: Ma
         "hidden_channels": int(probe.shape[0]),
     }
     if use_vae:
-        height, width = latent_size(config["crop_size"], config["aspect_ratio"], mode)
+        height, width = latent_size(int(settings.get("crop_size", 256)), float(settings.get("aspect_ratio", 1.0)), mode)
         if fc.shape[0] != 16 * ngf * height * width:
             raise CheckpointError(
                 f"{source}: the VAE generator's fc has {fc.shape[0]} outputs, which does not fit crop_size="

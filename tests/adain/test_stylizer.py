@@ -130,7 +130,7 @@ def test_style_statistics_are_cached_by_pixels():
     style[0, 0, 0] = 1.0 - style[0, 0, 0]  # edited in place: a new image, a new entry
     stylizer.stylize(torch.rand(3, 32, 32), style)
     assert stylizer.cache.misses == 2
-    for seed in range(3):
+    for _ in range(3):
         stylizer.style_statistics(torch.rand(3, 32, 32))
     assert len(stylizer.cache) == 2  # bounded
 

@@ -35,7 +35,7 @@ def test_vgg_normalised_matches_port_slices_legacy_and_zip(tmp_path):
         encoder = VGGEncoder.from_vgg_normalised(path)
         with torch.no_grad():
             features = encoder(x)
-            for feature, (start, stop) in zip(features, [(0, 4), (4, 11), (11, 18), (18, 31)], strict=True):
+            for feature, (_start, stop) in zip(features, [(0, 4), (4, 11), (11, 18), (18, 31)], strict=True):
                 expected = port[:stop](x)
                 assert feature.shape == expected.shape
                 torch.testing.assert_close(feature, expected, rtol=1e-5, atol=1e-5 * expected.abs().max().item())

@@ -5,13 +5,12 @@ stroke on the scene canvas and synthesize. Each flow saves a screenshot into ``d
 shows them). What the browser sent is checked on the server side too: the painted stroke must
 arrive as a style mask / as the brush's class in the label map, and an example clicked afterwards
 must replace what was there. The tests share one page and run in file order (a person's session).
-They need ``/usr/bin/chromium`` (``apt-get install chromium``; ``.ci/run`` installs it) and fail,
-never skip, without it.
+They need ``/usr/bin/chromium`` and install Debian's package when it is missing and the tests run
+as root (``tests/chromium.py``); otherwise they fail, never skip.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,11 +24,11 @@ from webapp.catalog import Catalog
 from webapp.config import CHECKPOINTS, ROOT, AppConfig
 from webapp.server import build_app
 
+from ..chromium import CHROMIUM, ensure_chromium
 from .conftest import REQUEST_TIMEOUT, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -86,7 +85,7 @@ def page(bundled_app: str) -> Iterator[Any]:
     """A Chromium page on the app (headless; Debian's Chromium, no browser download)."""
     from playwright.sync_api import sync_playwright
 
-    assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does"
+    ensure_chromium(CHROMIUM)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:

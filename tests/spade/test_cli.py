@@ -61,9 +61,9 @@ def test_style_needs_a_style_encoder(tmp_path, capsys) -> None:
 
     pytest.importorskip("lightning")
     from models.spade import SPADEModule
+    from stylesynth.inference.checkpoints import export_lightning
 
     from .conftest import tiny_module_arguments
-    from stylesynth.inference.checkpoints import export_lightning
 
     module = SPADEModule(**tiny_module_arguments(use_vae=False))
     folder = export_lightning(module.state_dict(), {"kind": "spade", "config": module.network_config}, tmp_path / "novae")
