@@ -1,4 +1,4 @@
-"""The layering of ARCHITECTURE.md: the library never imports Lightning or Gradio."""
+"""The layering of docs/architecture.md: the library never imports Lightning or Gradio."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Builders for the public AdaIN / torchvision weight layouts of CHECKPOINTS.md, with random weights."""
+"""Builders for the public AdaIN / torchvision weight layouts of docs/architecture.md ("Checkpoint formats"), with random weights."""
 
 from __future__ import annotations
 

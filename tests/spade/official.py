@@ -1,6 +1,6 @@
 """The official SPADE generator, written out independently: its state-dict layout and a functional forward.
 
-Built from the release's description (CHECKPOINTS.md), not from stylesynth's modules, so that tests
+Built from the release's description (docs/architecture.md, "Checkpoint formats"), not from stylesynth's modules, so that tests
 comparing the two can fail.
 """
 
