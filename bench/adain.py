@@ -1,13 +1,20 @@
-"""Frames per second of AdaIN style transfer, excluding style encoding (the paper's measure).
+"""AdaIN style transfer: frames per second against the PyTorch port's pipeline, and the bfloat16 error.
 
     python bench/adain.py                     # CPU, writes bench/results/adain-cpu.md
-    python bench/adain.py --device cuda       # CUDA (channels_last), writes bench/results/adain-cuda.md
+    python bench/adain.py --device cuda       # CUDA, writes bench/results/adain-cuda.md
 
-Ours is ``Stylizer.stylize`` on a float tensor with the style's statistics already cached (pad to a
-multiple of 8, encode, AdaIN, decode, crop). The reference is the straightforward PyTorch-port
-pipeline in the same process: ``nn.Sequential`` VGG and decoder with ``ReflectionPad2d`` modules,
-mean/std written out, and the style features kept from a previous encoding. Both use the same
-random weights (speed does not depend on them), both run under ``torch.inference_mode``.
+Speed, excluding style encoding (the paper's measure): ``Stylizer.stylize`` on a float tensor with
+the style's statistics cached (pad to a multiple of 8, encode, AdaIN, decode, crop), by default
+(``precision="auto"``: bfloat16 where the hardware has it, channels_last where it wins) and exact
+(``precision="fp32"``), against the straightforward PyTorch-port pipeline: ``nn.Sequential`` VGG and
+decoder with ``ReflectionPad2d`` modules, mean/std written out, float32, contiguous. Same random
+weights (speed does not depend on them), all under ``torch.inference_mode``. The pipelines are timed
+in interleaved rounds in one process (port, ours, ours fp32, port, ...), so a busy machine slows them
+alike; the table gives the median over rounds of each round's time ratio.
+
+Error: the bundled ``adain-default`` weights on the example photos (every ``examples/content``
+image with every ``examples/styles`` image), default precision against float32, as mean and max
+absolute difference in 8-bit levels of the saved images.
 Paper (Huang & Belongie 2017, Titan X): 56 FPS at 256x256, 15 FPS at 512x512.
 """
 
@@ -15,17 +22,23 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import platform
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils import benchmark
 
 from stylesynth.inference import Stylizer
+from stylesynth.io import load_image, pil_to_tensor
 from stylesynth.nets import AdaINDecoder, AdaINNetwork, VGGEncoder
 from stylesynth.nets.adain_decoder import DECODER_INDEX
 from stylesynth.nets.vgg import NORMALISED_INDEX
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def reference_pipeline(network: AdaINNetwork) -> tuple[nn.Sequential, nn.Sequential]:
@@ -65,11 +78,99 @@ def reference_stylize(encoder: nn.Module, decoder: nn.Module, content: torch.Ten
     return decoder((content_features - cm) / cs * ss + sm).clamp(0, 1)
 
 
+def seconds(function: Callable[[], object], device: torch.device) -> float:
+    """Wall-clock seconds of one call (CUDA work included)."""
+    start = time.perf_counter()
+    function()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return time.perf_counter() - start
+
+
+def measured_on(script: str, device: torch.device, threads: int) -> str:
+    """When, with which command, on what machine (and its load) and torch: the first lines of a results file."""
+    machine = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{platform.processor() or platform.machine()}, {threads} thread(s), CPU capability {torch.backends.cpu.get_cpu_capability()}"
+    load = f", load average {os.getloadavg()[0]:.1f} at the end" if hasattr(os, "getloadavg") else ""
+    return (
+        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with `python bench/{script} --device {device.type}`\n"
+        f"on {machine}{load}, torch {torch.__version__}"
+    )
+
+
+def speed(args: argparse.Namespace, device: torch.device) -> list[str]:
+    """Interleaved rounds of the port pipeline and ours; rows of the speed table."""
+    torch.manual_seed(0)
+    network = AdaINNetwork(VGGEncoder(), AdaINDecoder())  # caffe preprocessing, as the port
+    exact = AdaINNetwork(network.encoder, network.decoder, stats="unbiased")  # the port's variance: same numbers
+    ours = {"ours, default": Stylizer(network, device=device, cache_size=4), "ours, fp32": Stylizer(exact, device=device, precision="fp32", cache_size=4)}
+    encoder, decoder = (module.to(device) for module in reference_pipeline(network))
+    style = torch.rand(3, 256, 256)
+    rows = []
+    for size in args.sizes:
+        content = torch.rand(1, 3, size, size, device=device)
+        for stylizer in ours.values():
+            stylizer.style_statistics(style)  # cached: not timed, as in the paper
+        with torch.inference_mode():
+            style_features = encoder(style[None].to(device))
+            reference = reference_stylize(encoder, decoder, content, style_features)
+
+        def port(content: torch.Tensor = content, style_features: torch.Tensor = style_features) -> None:
+            with torch.inference_mode():
+                reference_stylize(encoder, decoder, content, style_features)
+
+        pipelines: dict[str, Callable[[], object]] = {"port pipeline (fp32, contiguous)": port}
+        pipelines.update({name: (lambda stylizer=stylizer, content=content: stylizer.stylize(content, style)) for name, stylizer in ours.items()})
+        for function in pipelines.values():  # warm-up: oneDNN primitives, allocator
+            function()
+        times: dict[str, list[float]] = {name: [] for name in pipelines}
+        for _ in range(args.rounds):
+            for name, function in pipelines.items():
+                times[name].append(seconds(function, device))
+        port_times = times["port pipeline (fp32, contiguous)"]
+        for name, measured in times.items():
+            ratio = statistics.median(p / t for p, t in zip(port_times, measured))
+            stylizer = ours.get(name)
+            setting = f"{stylizer.precision}, {'channels_last' if stylizer.memory_format == torch.channels_last else 'contiguous'}" if stylizer else "fp32, contiguous"
+            difference = (stylizer.stylize(content, style) - reference).abs().max().item() if stylizer else 0.0
+            median = statistics.median(measured)
+            rows.append(f"| {size}x{size} | {name} | {setting} | {median * 1e3:.0f} | {1 / median:.2f} | {ratio:.2f}x | {difference:.1e} |")
+            print(rows[-1], flush=True)
+    return rows
+
+
+def bf16_error(args: argparse.Namespace, device: torch.device) -> list[str]:
+    """Default precision against float32 on the example photos with the bundled weights, in 8-bit levels."""
+    default = Stylizer.from_pretrained("adain-default", device=device)
+    exact = Stylizer.from_pretrained("adain-default", device=device, precision="fp32")
+    contents = sorted((ROOT / "examples" / "content").glob("*.jpg"))
+    styles = sorted((ROOT / "examples" / "styles").glob("*.jpg"))
+    means, maxima = [], []
+    for content_path in contents:
+        content = pil_to_tensor(load_image(content_path))
+        for style_path in styles:
+            style = pil_to_tensor(load_image(style_path))
+            levels = [
+                (stylizer.stylize(content, style, size=args.error_size, style_size=256) * 255).round()
+                for stylizer in (default, exact)
+            ]
+            difference = (levels[0] - levels[1]).abs()
+            means.append(difference.mean().item())
+            maxima.append(difference.max().item())
+    shape = f"content shorter side {args.error_size}, style 256"
+    return [
+        f"Default precision here: **{default.precision}**. Against float32, bundled `adain-default`, "
+        f"{len(contents)} example photos x {len(styles)} styles ({shape}): mean absolute difference "
+        f"**{statistics.mean(means):.2f}** 8-bit levels (per pair {min(means):.2f} to {max(means):.2f}), "
+        f"max **{max(maxima):.0f}** levels.",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
-    parser.add_argument("--min-run-time", type=float, default=3.0, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per size")
+    parser.add_argument("--error-size", type=int, default=512, help="content size (shorter side) of the error measurement")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--note", default="", help="a line about the machine's load, written with the results")
     parser.add_argument("--out", type=Path, default=None, help="Markdown file (default bench/results/adain-<device>.md)")
@@ -77,50 +178,33 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
 
-    torch.manual_seed(0)
-    network = AdaINNetwork(VGGEncoder(), AdaINDecoder(), stats="unbiased")  # caffe preprocessing, as the port
-    stylizer = Stylizer(network, device=device, cache_size=4)
-    encoder, decoder = (m.to(device) for m in reference_pipeline(network))
-    style = torch.rand(3, 256, 256)
-
-    rows = []
-    for size in args.sizes:
-        content = torch.rand(1, 3, size, size, device=device)
-        stylizer.style_statistics(style)  # cached: not timed, as in the paper
-        with torch.inference_mode():
-            style_features = encoder(style[None].to(device))
-            ours = stylizer.stylize(content, style)
-            reference = reference_stylize(encoder, decoder, content, style_features)
-        difference = (ours - reference).abs().max().item()
-        timers = {
-            "ours (Stylizer)": benchmark.Timer(
-                "stylizer.stylize(content, style)", globals={"stylizer": stylizer, "content": content, "style": style}, num_threads=args.threads
-            ),
-            "reference (port pipeline)": benchmark.Timer(
-                "with torch.inference_mode(): reference_stylize(encoder, decoder, content, features)",
-                globals={"torch": torch, "reference_stylize": reference_stylize, "encoder": encoder, "decoder": decoder, "content": content, "features": style_features},
-                num_threads=args.threads,
-            ),
-        }
-        for name, timer in timers.items():
-            measurement = timer.blocked_autorange(min_run_time=args.min_run_time)
-            rows.append((size, name, 1.0 / measurement.median, measurement.median * 1e3, difference))
-            print(f"{size}x{size} {name}: {1.0 / measurement.median:.2f} FPS ({measurement.median * 1e3:.0f} ms)", flush=True)
-
-    machine = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{platform.processor() or platform.machine()}, {args.threads} thread(s)"
+    rows = speed(args, device)
+    error = bf16_error(args, device)
     lines = [
         f"# AdaIN style transfer speed ({device.type})",
         "",
-        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with `python bench/adain.py --device {args.device}`",
-        f"on {machine}, torch {torch.__version__}. Batch 1, square content, style statistics cached",
-        "(style encoding excluded, as in the paper). Median of `torch.utils.benchmark` runs.",
+        measured_on("adain.py", device, args.threads) + ". Batch 1, square content, style statistics cached",
+        f"(style encoding excluded, as in the paper). {args.rounds} interleaved rounds per size; ms and FPS are medians,",
+        "the speed-up is the median of the per-round time ratios (port / pipeline).",
         "",
     ]
     if args.note:
         lines += [args.note, ""]
-    lines += ["| size | pipeline | FPS | ms/frame | max abs diff to reference |", "|---|---|---|---|---|"]
-    lines += [f"| {s}x{s} | {name} | {fps:.2f} | {ms:.0f} | {diff:.1e} |" for s, name, fps, ms, diff in rows]
-    lines += ["", "Paper (Titan X, 2017): 56 FPS at 256x256, 15 FPS at 512x512.", ""]
+    lines += [
+        "| size | pipeline | precision, memory format | ms/frame | FPS | speed-up vs port | max abs diff to port |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "`ours, default` uses the biased variance (the paper's), so its difference to the port (unbiased) is",
+        "not only rounding; `ours, fp32` uses the port's variance and matches it to float rounding.",
+        "",
+        "## bfloat16 error on real photos",
+        "",
+        *error,
+        "",
+        "Paper (Titan X, 2017): 56 FPS at 256x256, 15 FPS at 512x512.",
+        "",
+    ]
     out = args.out or Path(__file__).parent / "results" / f"adain-{device.type}.md"
     out.write_text("\n".join(lines))
     print(f"wrote {out}")

@@ -19,12 +19,8 @@ in 8-bit levels.
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,17 +35,10 @@ from stylesynth.io import tensor_to_pil
 from stylesynth.nets import SPADENetwork
 
 sys.path.insert(0, str(Path(__file__).parent))
+from adain import measured_on, seconds  # noqa: E402
 from spade import _PlainGenerator  # noqa: E402  (the straightforward composition, shared with bench/spade.py)
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _seconds(function: Callable[[], object], device: torch.device) -> float:
-    start = time.perf_counter()
-    function()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return time.perf_counter() - start
 
 
 def speed(args: argparse.Namespace, device: torch.device) -> list[str]:
@@ -87,7 +76,7 @@ def speed(args: argparse.Namespace, device: torch.device) -> list[str]:
         times: dict[str, list[float]] = {name: [] for name in pipelines}
         for _ in range(args.rounds):
             for name, function in pipelines.items():
-                times[name].append(_seconds(function, device))
+                times[name].append(seconds(function, device))
         base = times["straightforward (fp32, contiguous)"]
         for name, measured in times.items():
             synthesizer = ours.get(name)
@@ -132,13 +121,10 @@ def main() -> None:
 
     rows = speed(args, device)
     error = bf16_error(device)
-    machine = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{platform.processor() or platform.machine()}, {args.threads} thread(s), CPU capability {torch.backends.cpu.get_cpu_capability()}"
-    load = f", load average {os.getloadavg()[0]:.1f} at the end" if hasattr(os, "getloadavg") else ""
     lines = [
         f"# SPADE synthesis speed, end to end ({device.type})",
         "",
-        f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with `python bench/synthesizer.py --device {args.device}`",
-        f"on {machine}{load}, torch {torch.__version__}. One label map (class ids) in, one PIL image out; generator ngf {args.ngf},",
+        measured_on("synthesizer.py", device, args.threads) + f". One label map (class ids) in, one PIL image out; generator ngf {args.ngf},",
         f"{args.semantic_nc} input channels, batch-norm SPADE, spectral norm. {args.rounds} interleaved rounds; ms and images/s are",
         "medians, the speed-up is the median of the per-round time ratios.",
         "",
