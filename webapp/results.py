@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import uuid
 
+import gradio as gr
 from PIL import Image
 
 #: The PNG text key of the request id.
 REQUEST_KEY = "stylesynth-request"
+
+
+def result_image(label: str, elem_id: str) -> gr.Image:
+    """The output image of a tab: PNG, with download and full-screen buttons."""
+    return gr.Image(
+        label=label, type="pil", format="png", interactive=False, buttons=["download", "fullscreen"], height=420, elem_id=elem_id,
+    )
 
 
 def own_file(image: Image.Image) -> Image.Image:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -14,13 +15,13 @@ from PIL import Image
 from stylesynth.data.segmentation import ClassList
 from stylesynth.validation import check_seeds
 
-from . import canvas
+from . import canvas as painting
 from .catalog import ModelStore, default_device
 from .config import AppConfig, example_files
 from .errors import InputError, reported, user_error
-from .results import own_file
+from .results import own_file, result_image
 from .style_tab import editor_value
-from .uploads import check_editor_uploads, open_upload
+from .uploads import image_editor, open_upload
 
 #: Seeds the seed field takes (the library takes up to 2**63 - 1; a browser's number field does not).
 MAX_UI_SEED = 2**31 - 1
@@ -53,39 +54,39 @@ def new_seed() -> int:
     return random.randrange(MAX_UI_SEED + 1)
 
 
+@dataclass(frozen=True)
 class SceneSynthesis:
     """The tab's work, on the models of a :class:`ModelStore`, for uploads of at most ``max_pixels``."""
 
-    def __init__(self, models: ModelStore, max_pixels: int) -> None:
-        self.models = models
-        self.max_pixels = max_pixels
+    models: ModelStore
+    max_pixels: int
 
     def __call__(
         self,
-        canvas_value: dict[str, Any] | None,
+        canvas: dict[str, Any] | None,
         style: str | None,
         seed: float | None,
         checkpoint: str | None,
         progress: gr.Progress = gr.Progress(),
     ) -> Image.Image:
-        """Synthesizes an image of the label map painted on ``canvas_value``, at its size.
+        """Synthesizes an image of the label map painted on ``canvas``, at its size.
 
         The style comes from the image file ``style`` when given (checkpoints with a style encoder), else from ``seed``.
         """
         with reported("a smaller label map", default_device()):
-            return self.run(canvas_value, style, seed, checkpoint, progress)
+            return self.run(canvas, style, seed, checkpoint, progress)
 
     def run(
         self,
-        canvas_value: dict[str, Any] | None,
+        canvas: dict[str, Any] | None,
         style: str | None,
         seed: float | None,
         checkpoint: str | None,
         progress: Callable[..., Any],
     ) -> Image.Image:
         classes = self.models.classes(checkpoint)
-        canvas_value = canvas_value or {}
-        labels = canvas.canvas_labels(canvas_value.get("background"), canvas_value.get("layers") or [], classes)
+        canvas = canvas or {}
+        labels = painting.canvas_labels(canvas.get("background"), canvas.get("layers") or [], classes)
         if seed is None:  # the field's bounds and precision are checked by Gradio; empty is not
             raise InputError(f"Enter a seed (a whole number from 0 to {MAX_UI_SEED}) or press 'New random style'")
         seeds = check_seeds(int(seed), 1, "The seed")
@@ -109,28 +110,17 @@ def build(config: AppConfig, models: ModelStore) -> None:
         scene_examples = example_files("scenes", (".png",))
         with gr.Row(equal_height=True):
             with gr.Column():
-                canvas_editor = check_editor_uploads(
-                    gr.ImageEditor(
-                        value=scene_examples[0] if scene_examples else None,
-                        label="Label map — paint with the class colours, or upload a colour-coded label map",
-                        type="pil",
-                        image_mode="RGBA",
-                        sources=("upload", "clipboard"),
-                        brush=scene_brush(classes) if classes else False,
-                        layers=gr.LayerOptions(allow_additional_layers=False, layers=["Paint"]),
-                        transforms=(),
-                        format="png",
-                        height=420,
-                        elem_id="scene-canvas",
-                    ),
-                    "The label map",
-                    pixels,
+                canvas_editor = image_editor(
+                    "The label map", pixels, "Paint",
+                    value=scene_examples[0] if scene_examples else None,
+                    label="Label map — paint with the class colours, or upload a colour-coded label map",
+                    sources=("upload", "clipboard"),
+                    brush=scene_brush(classes) if classes else False,
+                    transforms=(),
+                    elem_id="scene-canvas",
                 )
             with gr.Column():
-                scene = gr.Image(
-                    label="Synthesized", type="pil", format="png", interactive=False,
-                    buttons=["download", "fullscreen"], height=420, elem_id="scene",
-                )
+                scene = result_image("Synthesized", "scene")
         legend = gr.HTML(legend_html(classes) if classes else "No SPADE checkpoint was found.", elem_id="legend")
         with gr.Row():
             with gr.Column():

@@ -4,6 +4,7 @@ mixed by weight, and the stylized result."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -16,8 +17,8 @@ from . import canvas
 from .catalog import ModelStore, default_device
 from .config import AppConfig, example_files
 from .errors import InputError, reported
-from .results import own_file
-from .uploads import check_editor_uploads, open_upload, upright_rgb
+from .results import own_file, result_image
+from .uploads import image_editor, open_upload, upright_rgb
 
 #: Style images that can be mixed; each has a weight slider and a mask colour.
 MAX_STYLES = 4
@@ -75,12 +76,12 @@ def example_chosen(content: str | None, gallery: list[Any] | None) -> list[Any]:
     return [editor_value(content), *sliders, weights_note(gallery, *([1.0] * MAX_STYLES))]
 
 
+@dataclass(frozen=True)
 class StyleTransfer:
     """The tab's work, on the models of a :class:`ModelStore`, for uploads of at most ``max_pixels``."""
 
-    def __init__(self, models: ModelStore, max_pixels: int) -> None:
-        self.models = models
-        self.max_pixels = max_pixels
+    models: ModelStore
+    max_pixels: int
 
     def __call__(
         self,
@@ -147,27 +148,16 @@ def build(config: AppConfig, models: ModelStore) -> None:
     with gr.Tab("Style transfer", id="style"):
         with gr.Row(equal_height=True):
             with gr.Column():
-                content = check_editor_uploads(
-                    gr.ImageEditor(
-                        label="Content image — paint on it to place the styles",
-                        type="pil",
-                        image_mode="RGBA",
-                        sources=("upload", "webcam", "clipboard"),
-                        brush=gr.Brush(colors=list(STYLE_COLOURS), default_color=STYLE_COLOURS[1], color_mode="fixed"),
-                        layers=gr.LayerOptions(allow_additional_layers=False, layers=["Style mask"]),
-                        transforms=("crop",),
-                        format="png",
-                        height=420,
-                        elem_id="content",
-                    ),
-                    "The content image",
-                    pixels,
+                content = image_editor(
+                    "The content image", pixels, "Style mask",
+                    label="Content image — paint on it to place the styles",
+                    sources=("upload", "webcam", "clipboard"),
+                    brush=gr.Brush(colors=list(STYLE_COLOURS), default_color=STYLE_COLOURS[1], color_mode="fixed"),
+                    transforms=("crop",),
+                    elem_id="content",
                 )
             with gr.Column():
-                stylized = gr.Image(
-                    label="Stylized", type="pil", format="png", interactive=False,
-                    buttons=["download", "fullscreen"], height=420, elem_id="stylized",
-                )
+                stylized = result_image("Stylized", "stylized")
         gr.Markdown(
             "**Mask (optional):** paint on the content with "
             + ", ".join(

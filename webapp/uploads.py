@@ -54,6 +54,16 @@ def _editor_files(component: gr.ImageEditor, payload: Any, what: str) -> list[tu
     return [(name, source) for name, source in named if source is not None]
 
 
+def image_editor(what: str, max_pixels: int, layer: str, **options: Any) -> gr.ImageEditor:
+    """An ImageEditor as both tabs use it (a picture with one paint layer named ``layer``, sent as PIL
+    RGBA images) whose uploads are checked by :func:`check_editor_uploads`, naming the input ``what``."""
+    editor = gr.ImageEditor(
+        type="pil", image_mode="RGBA", format="png", height=420,
+        layers=gr.LayerOptions(allow_additional_layers=False, layers=[layer]), **options,
+    )
+    return check_editor_uploads(editor, what, max_pixels)
+
+
 def check_editor_uploads(component: gr.ImageEditor, what: str, max_pixels: int) -> gr.ImageEditor:
     """Makes the editor check its files before Gradio decodes them, and name the input when decoding fails."""
     original = type(component).preprocess

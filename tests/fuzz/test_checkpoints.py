@@ -38,17 +38,17 @@ def paths(config: object, prefix: tuple = ()) -> list[tuple]:
     return found
 
 
-@pytest.fixture(scope="module")
-def original(tiny_checkpoint: Path) -> Path:
-    return tiny_checkpoint
+@pytest.fixture()
+def copy_checkpoint(tiny_checkpoint: Path, tmp_path_factory):
+    """Makes a fresh copy of the tiny SPADE checkpoint folder (one per example) and returns its path."""
+    one_thread()
+    return lambda: Path(shutil.copytree(tiny_checkpoint, tmp_path_factory.mktemp("mutated") / "ckpt"))
 
 
 @FUZZ
 @given(data=st.data())
-def test_a_checkpoint_with_a_mutated_config_loads_or_is_a_documented_error(original: Path, tmp_path_factory, data) -> None:
-    one_thread()
-    folder = tmp_path_factory.mktemp("mutated") / "ckpt"
-    shutil.copytree(original, folder)
+def test_a_checkpoint_with_a_mutated_config_loads_or_is_a_documented_error(copy_checkpoint, data) -> None:
+    folder = copy_checkpoint()
     config = json.loads((folder / "config.json").read_text())
     for _ in range(data.draw(st.integers(1, 3))):
         where = data.draw(st.sampled_from(paths(config)))
@@ -70,10 +70,8 @@ def test_a_checkpoint_with_a_mutated_config_loads_or_is_a_documented_error(origi
 
 @FUZZ
 @given(data=st.data())
-def test_a_checkpoint_with_mutated_weights_loads_or_is_a_documented_error(original: Path, tmp_path_factory, data) -> None:
-    one_thread()
-    folder = tmp_path_factory.mktemp("mutated") / "ckpt"
-    shutil.copytree(original, folder)
+def test_a_checkpoint_with_mutated_weights_loads_or_is_a_documented_error(copy_checkpoint, data) -> None:
+    folder = copy_checkpoint()
     weights = bytearray((folder / "model.safetensors").read_bytes())
     header = int.from_bytes(weights[:8], "little") + 8
     kind = data.draw(st.sampled_from(["flip", "truncate", "header"]))
