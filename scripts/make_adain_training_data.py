@@ -16,8 +16,8 @@ Everything comes from packages (nothing is fetched from the web) or is drawn her
 
 The Debian packages are fetched with ``apt-get download`` into ``--cache`` and unpacked with
 ``dpkg -x`` (no root needed for either once the package lists exist). ``OUT_DIR/manifest.json``
-lists every file written: its folder, the source package (and version) or generator, the file
-inside it, and the licence as the package's copyright file states it. Same seed, same folders.
+lists every image written (``path``), its ``source`` package (and version) or generator, the
+``file`` inside the package, and the ``licence`` as the package's copyright file states it. Same seed, same folders.
 Needs scikit-image and numpy (not dependencies of stylesynth itself).
 """
 
@@ -290,7 +290,7 @@ def main() -> None:
         folder = f"heldout/{role}" if held_out_name in HELD_OUT[role] else role
         path = folders[folder] / f"{stem}.png"
         shorter_side(image.convert("RGB"), 768).save(path)
-        manifest.append({"file": str(path.relative_to(args.out_dir)), **source})
+        manifest.append({"path": str(path.relative_to(args.out_dir)), **source})
 
     for name in CONTENT_FILES:
         image = Image.open(skimage_data / name)
