@@ -232,7 +232,7 @@ def main() -> None:
         clade = generators["CLADE"]
         original = Fn.class_affine
 
-        def with_conv_lookup(segmap):
+        def with_conv_lookup(segmap, clade=clade, original=original):
             Fn.class_affine = one_hot_conv_affine
             try:
                 return clade(segmap)
@@ -246,7 +246,7 @@ def main() -> None:
             with torch.inference_mode():
                 difference = (with_conv_lookup(segmap) - clade(segmap)).abs().max().item()
             lookup = time_interleaved(
-                {"gather": lambda s=segmap: clade(s), "conv": lambda s=segmap: with_conv_lookup(s)}, rounds, device
+                {"gather": lambda s=segmap, clade=clade: clade(s), "conv": lambda s=segmap: with_conv_lookup(s)}, rounds, device
             )
             parts.append(
                 f"{layout}: gather (the layer) {lookup['gather'] * 1e3:.1f} ms, 1x1 conv of the one-hot map "

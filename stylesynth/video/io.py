@@ -12,7 +12,6 @@ even sizes go through unchanged.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass

@@ -22,13 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # the webapp package lives at the repository root, beside app.py
     sys.path.insert(0, str(ROOT))
 
-from webapp.catalog import Catalog  # noqa: E402
-from webapp.config import AppConfig  # noqa: E402
-from webapp.server import build_app, launch  # noqa: E402
 from stylesynth.data.scenes import SCENE_CLASSES  # noqa: E402
 from stylesynth.inference.checkpoints import export_lightning  # noqa: E402
 from stylesynth.io import save_pretrained  # noqa: E402
 from stylesynth.nets import AdaINDecoder, AdaINNetwork, SPADENetwork, VGGEncoder  # noqa: E402
+from webapp.catalog import Catalog  # noqa: E402
+from webapp.config import AppConfig  # noqa: E402
+from webapp.server import build_app, launch  # noqa: E402
 
 #: the upload limit of the test app: small, so that "too large" costs little to test
 TEST_MAX_PIXELS = 300 * 300

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import gradio as gr
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
-import gradio as gr
 from stylesynth.data.scenes import GRASS, SCENE_CLASSES, SKY, TREE
 from stylesynth.io import ImageError
 from webapp import canvas, catalog, errors, server, uploads

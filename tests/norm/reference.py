@@ -129,7 +129,7 @@ def region_offsets(labels):
     for b in range(n):
         grid = labels[b].tolist()
 
-        def at(p):
+        def at(p, grid=grid):
             value = grid
             for i in p:
                 value = value[i]

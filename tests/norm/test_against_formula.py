@@ -49,7 +49,6 @@ def _run(case: Case, shape, dtype, layout, seed=0):
     reference_layer = case.build(shape[1]).double().train()  # same init, float64 leaf parameters
 
     x_ref = x64.to(dtype).double().requires_grad_()  # the reference sees the same rounded input
-    params_ref = [p for p in reference_layer.parameters()]
     expected = case.reference(x_ref, reference_layer)
     expected.backward(grad64.to(dtype).double())
 

@@ -33,4 +33,4 @@ def test_flicker_rejects_mismatched_clips() -> None:
     with pytest.raises(ValueError, match="same shape with T >= 2"):
         flicker(torch.rand(3, 3, 4, 4), torch.rand(3, 3, 4, 5))
     with pytest.raises(ValueError, match="at least two frames"):
-        FlickerMeter().value
+        _ = FlickerMeter().value
