@@ -140,3 +140,27 @@ def test_data_module_errors_name_the_problem(folders, tmp_path):
 def test_vgg_normalised_encoder_needs_a_path():
     with pytest.raises(ValueError, match="needs encoder_path"):
         AdaINModule(encoder="vgg_normalised")
+
+
+def test_hed_vgg16_encoder_and_channels_last_give_the_losses_of_the_contiguous_path(tmp_path):
+    from safetensors.torch import save_file
+
+    from stylesynth.nets import VGGEncoder
+
+    weights = VGGEncoder(last_layer="relu5_1", arch="vgg16").convs.state_dict()
+    path = tmp_path / "hed-vgg16.safetensors"
+    save_file({key: value.contiguous() for key, value in weights.items()}, str(path))
+    torch.manual_seed(0)
+    plain = AdaINModule(encoder="hed_vgg16", encoder_path=str(path))
+    fast = AdaINModule(encoder="hed_vgg16", encoder_path=str(path), channels_last=True)
+    fast.net.load_state_dict(plain.net.state_dict())
+    assert plain.net.encoder.arch == "vgg16" and list(plain.net.encoder.convs)[-1] == "conv4_1"
+    with pytest.raises(ValueError, match="needs encoder_path"):
+        AdaINModule(encoder="hed_vgg16")
+    fast.on_fit_start()
+    content, style = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    expected = plain.losses(content, style)
+    got = fast.losses(content.contiguous(memory_format=torch.channels_last), style.contiguous(memory_format=torch.channels_last))
+    assert got[2].is_contiguous(memory_format=torch.channels_last)
+    for a, b in zip(got, expected, strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
