@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from .functional import check_input
+from .functional import check_eps, check_input
 
 
 class RunningStatsNorm(nn.Module):
@@ -35,7 +35,7 @@ class RunningStatsNorm(nn.Module):
             raise ValueError(f"{type(self).__name__}: momentum must lie in [0, 1] or be None, got {momentum}")
         factory = {"device": device, "dtype": dtype}
         self.num_features = num_features
-        self.eps = eps
+        self.eps = check_eps(eps, type(self).__name__)
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats

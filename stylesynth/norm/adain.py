@@ -5,6 +5,7 @@ from __future__ import annotations
 from torch import Tensor, nn
 
 from . import functional as Fn
+from .functional import check_eps
 from .registry import register
 
 
@@ -35,7 +36,7 @@ class AdaIN(nn.Module):
     def __init__(self, num_features: int | None = None, eps: float = 1e-5, unbiased: bool = False) -> None:
         super().__init__()
         self.num_features = num_features
-        self.eps = eps
+        self.eps = check_eps(eps, type(self).__name__)
         self.unbiased = unbiased
 
     def forward(self, content: Tensor, style: Tensor | None = None, style_stats: tuple[Tensor, Tensor] | None = None) -> Tensor:

@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from . import functional as Fn
+from .functional import check_eps
 from .registry import register
 
 
@@ -30,7 +31,7 @@ class ConditionalInstanceNorm(nn.Module):
             raise ValueError(f"ConditionalInstanceNorm: num_styles must be a positive integer, got {num_styles}")
         self.num_features = num_features
         self.num_styles = num_styles
-        self.eps = eps
+        self.eps = check_eps(eps, type(self).__name__)
         self.weight = nn.Parameter(torch.ones(num_styles, num_features, device=device, dtype=dtype))
         self.bias = nn.Parameter(torch.zeros(num_styles, num_features, device=device, dtype=dtype))
 

@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from . import functional as Fn
+from .functional import check_eps
 from .registry import register
 
 
@@ -46,6 +47,7 @@ class FilterResponseNorm(nn.Module):
         self.weight = nn.Parameter(torch.ones(num_features, **factory)) if affine else None
         self.bias = nn.Parameter(torch.zeros(num_features, **factory)) if affine else None
         self.tau = nn.Parameter(torch.zeros(num_features, **factory)) if tlu else None
+        check_eps(eps, type(self).__name__)
         if learnable_eps:
             self.eps = nn.Parameter(torch.full((num_features,), float(eps), **factory))
         else:

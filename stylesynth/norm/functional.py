@@ -35,6 +35,13 @@ __all__ = [
 ]
 
 
+def check_eps(eps: float, layer: str) -> float:
+    """``eps`` as a float when it is a finite number >= 0, else a ValueError naming ``layer``."""
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not math.isfinite(eps) or eps < 0:
+        raise ValueError(f"{layer}: eps must be a finite number >= 0 (it is added to the variance or norm), got {eps!r}")
+    return float(eps)
+
+
 def check_input(x: Tensor, num_features: int | None, layer: str, min_dim: int = 2) -> None:
     """Raises a ``ValueError`` naming the layer when ``x`` is not an ``(N, C, *)`` tensor with ``num_features`` channels."""
     if not isinstance(x, Tensor):

@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from . import functional as Fn
+from .functional import check_eps
 from .registry import register
 
 
@@ -17,7 +18,7 @@ class _AffineNorm(nn.Module):
         if num_features < 1:
             raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, got {num_features}")
         self.num_features = num_features
-        self.eps = eps
+        self.eps = check_eps(eps, type(self).__name__)
         self.affine = affine
         if affine:
             self.weight = nn.Parameter(torch.ones(num_features, device=device, dtype=dtype))

@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from . import functional as Fn
+from .functional import check_eps
 from .registry import register
 
 
@@ -26,7 +27,7 @@ class RMSNorm(nn.Module):
     def __init__(self, num_features: int, eps: float = 1e-5, affine: bool = True, device=None, dtype=None) -> None:
         super().__init__()
         self.num_features = num_features
-        self.eps = eps
+        self.eps = check_eps(eps, type(self).__name__)
         self.affine = affine
         if affine:
             self.weight = nn.Parameter(torch.ones(num_features, device=device, dtype=dtype))

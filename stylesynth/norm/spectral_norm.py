@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ._reparametrization import WeightReparametrization
+from .functional import check_eps
 from .registry import register_weight
 
 
@@ -19,7 +20,7 @@ class SpectralNorm(WeightReparametrization):
             raise ValueError(f"spectral_norm: n_power_iterations must be >= 0, got {n_power_iterations}")
         self.n_power_iterations = n_power_iterations
         self.dim = dim
-        self.eps = eps
+        self.eps = check_eps(eps, type(self).__name__)
 
     def stored_names(self) -> list[str]:
         return [self.name + "_orig", self.name + "_u", self.name + "_v"]

@@ -14,7 +14,7 @@ class WeightStandardization(WeightReparametrization):
 
     def __init__(self, name: str, eps: float) -> None:
         super().__init__(name)
-        self.eps = eps
+        self.eps = Fn.check_eps(eps, type(self).__name__)
 
     def stored_names(self) -> list[str]:
         return [self.name + "_orig"]

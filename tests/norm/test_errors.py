@@ -73,3 +73,28 @@ def test_group_and_layer_norm_need_two_values_per_group() -> None:
     with pytest.raises(ValueError, match="more than 1 value per group"):
         norm.LayerNorm(1)(torch.randn(3, 1, 1, 1))
     norm.GroupNorm(4, groups=2)(torch.randn(1, 4, 1, 1))  # two values per group: defined
+
+
+@pytest.mark.parametrize("eps", [-1e-5, float("nan"), float("inf"), "1e-5", True])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda eps: norm.build("batch", 4, eps=eps),
+        lambda eps: norm.build("instance", 4, eps=eps),
+        lambda eps: norm.build("group", 4, groups=2, eps=eps),
+        lambda eps: norm.build("layer", 4, eps=eps),
+        lambda eps: norm.build("rms", 4, eps=eps),
+        lambda eps: norm.build("filter_response", 4, eps=eps),
+        lambda eps: norm.build("conditional_instance", 4, num_styles=2, eps=eps),
+        lambda eps: norm.AdaIN(eps=eps),
+        lambda eps: norm.spectral_norm(torch.nn.Conv2d(2, 2, 3), eps=eps),
+        lambda eps: norm.weight_standardization(torch.nn.Conv2d(2, 2, 3), eps=eps),
+    ],
+)
+def test_eps_must_be_a_finite_number_at_least_zero(make, eps) -> None:
+    with pytest.raises(ValueError, match="eps must be a finite number >= 0"):
+        make(eps)
+
+
+def test_eps_zero_is_accepted() -> None:
+    assert norm.build("group", 4, groups=2, eps=0.0).eps == 0.0
