@@ -5,7 +5,7 @@
     python bench/video.py --quick --out /tmp/v.md  # fewer frames, a check run
 
 Speed: ``VideoStylizer`` on frames already in memory (encode, AdaIN, decode; the style encoded once
-beforehand), at 256p and 512p (shorter side, 4:3 frames), float32 and bfloat16 autocast; and one
+beforehand), at 256p and 512p (shorter side, 4:3 frames), float32 and bfloat16 (``Stylizer(precision=...)``); and one
 end-to-end ``Stylizer.stylize_video`` run (PyAV decode + stylize + H.264 encode, with audio) at 256p.
 
 Flicker table: short clips made from ``examples/content/*.jpg`` (a pan of 3 pixels a frame, a zoom,
