@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 #: subcommand name -> module in this package
@@ -36,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous_handler = signal.getsignal(signal.SIGINT) if in_main_thread else None
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
@@ -53,6 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(error, torch.OutOfMemoryError):
             return _fail(args.command, "the device ran out of memory; try smaller images (--size) or --device cpu")
         raise
+    finally:
+        # A run that put its outputs in place ignores Ctrl-C from then on (cli.files); as the
+        # `stylesynth` command that lasts until the process exits, called from Python it ends here.
+        if argv is not None and in_main_thread and previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
 
 
 def _fail(command: str, message: str) -> int:

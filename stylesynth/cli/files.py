@@ -10,7 +10,9 @@ file as it was and no temporary file behind.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -110,8 +112,17 @@ def write_all(
     finally:
         if show_progress:
             print(file=sys.stderr)
+    _ignore_later_interrupts()
     if not quiet:
         print(pairs[0][1] if len(pairs) == 1 else f"{len(pairs)} files written to {_common_folder(pairs)}")
+
+
+def _ignore_later_interrupts() -> None:
+    """Every output is in place: from here a Ctrl-C can only make a finished run look interrupted
+    (or kill the interpreter while it shuts down, with no message), so it is ignored until the
+    command returns (``main`` restores the handler when called with explicit arguments)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _common_folder(pairs: list[tuple[Path, Path]]) -> Path:
