@@ -35,11 +35,10 @@ def _features(encoder: VGGEncoder, images: Tensor) -> list[Tensor]:
         return [features.double() for features in encoder(images.float())]
 
 
-def statistics_distance(images: Tensor, style: Tensor, encoder: VGGEncoder) -> Tensor:
-    """:math:`D_{stat}` per image of ``images`` ``(N, 3, H, W)`` against ``style`` ``(1, 3, H', W')``, over relu1_1..relu4_1."""
+def _statistics_distance(produced: list[Tensor], wanted: list[Tensor]) -> Tensor:
     terms = []
-    for produced, wanted in zip(_features(encoder, images)[:4], _features(encoder, style)[:4], strict=True):
-        (mean, std), (style_mean, style_std) = channel_stats(produced), channel_stats(wanted)
+    for a, b in zip(produced[:4], wanted[:4], strict=True):
+        (mean, std), (style_mean, style_std) = channel_stats(a), channel_stats(b)
         terms.append((mean - style_mean).pow(2).flatten(1).mean(1) + (std - style_std).pow(2).flatten(1).mean(1))
     return torch.stack(terms).mean(0)
 
@@ -49,23 +48,31 @@ def _gram(features: Tensor) -> Tensor:
     return flat @ flat.transpose(1, 2) / flat.shape[-1]
 
 
+def _gram_distance(produced: list[Tensor], wanted: list[Tensor]) -> Tensor:
+    terms = [(_gram(a) - _gram(b)).pow(2).flatten(1).mean(1) for a, b in zip(produced[:3], wanted[:3], strict=True)]
+    return torch.stack(terms).mean(0)
+
+
+def statistics_distance(images: Tensor, style: Tensor, encoder: VGGEncoder) -> Tensor:
+    """:math:`D_{stat}` per image of ``images`` ``(N, 3, H, W)`` against ``style`` ``(1, 3, H', W')``, over relu1_1..relu4_1."""
+    return _statistics_distance(_features(encoder, images), _features(encoder, style))
+
+
 def gram_distance(images: Tensor, style: Tensor, encoder: VGGEncoder) -> Tensor:
     """:math:`D_{gram}` per image of ``images`` against ``style``, over relu1_1..relu3_1."""
-    terms = [
-        (_gram(produced) - _gram(wanted)).pow(2).flatten(1).mean(1)
-        for produced, wanted in zip(_features(encoder, images)[:3], _features(encoder, style)[:3], strict=True)
-    ]
-    return torch.stack(terms).mean(0)
+    return _gram_distance(_features(encoder, images), _features(encoder, style))
 
 
 def style_strength(output: Tensor, content: Tensor, style: Tensor, encoder: VGGEncoder) -> Tensor:
     """Per image, :math:`1 - D_{stat}(o, s) / D_{stat}(c, s)`: the share of the style-statistics gap closed."""
-    return 1.0 - statistics_distance(output, style, encoder) / statistics_distance(content, style, encoder)
+    wanted = _features(encoder, style)  # encoded once for both distances
+    return 1.0 - _statistics_distance(_features(encoder, output), wanted) / _statistics_distance(_features(encoder, content), wanted)
 
 
 def texture_strength(output: Tensor, content: Tensor, style: Tensor, encoder: VGGEncoder) -> Tensor:
     """Per image, :math:`1 - D_{gram}(o, s) / D_{gram}(c, s)`: the share of the Gram-matrix gap closed."""
-    return 1.0 - gram_distance(output, style, encoder) / gram_distance(content, style, encoder)
+    wanted = _features(encoder, style)
+    return 1.0 - _gram_distance(_features(encoder, output), wanted) / _gram_distance(_features(encoder, content), wanted)
 
 
 def _edges(images: Tensor) -> Tensor:
