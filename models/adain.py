@@ -61,6 +61,12 @@ class AdaINModule(L.LightningModule):
             :meth:`VGGEncoder.random`).
         stats: ``"biased"`` or ``"unbiased"`` variance for AdaIN and the style loss.
         lr, lr_decay: Adam's learning rate and its inverse-time decay per step (paper: 1e-4, 5e-5).
+        reconstruction_steps: steps of decoder pre-training before the AdaIN losses (paper: 0):
+            ``MSE(decoder(f(x)), x)`` in pixels over the batch's content and style images ``x``, the
+            way the decoders of Li et al., "Universal Style Transfer via Feature Transforms" (2017)
+            are trained. It needs no backward pass through the encoder, and it starts the AdaIN
+            losses from a decoder that already inverts the encoder instead of from noise; the
+            learning-rate warm-up is repeated when the AdaIN losses take over.
         warmup_steps: steps of linear learning-rate warm-up (paper: 0). Adam moves every weight of
             the decoder's first conv by about ``lr`` per step whatever its gradient's size, and all
             4,608 inputs of each of its units are non-negative, so early, coherent steps can push
@@ -82,6 +88,7 @@ class AdaINModule(L.LightningModule):
         lr: float = 1e-4,
         lr_decay: float = 5e-5,
         warmup_steps: int = 0,
+        reconstruction_steps: int = 0,
         content_weight: float = 1.0,
         style_weight: float = 10.0,
         channels_last: bool = False,
@@ -89,7 +96,7 @@ class AdaINModule(L.LightningModule):
         num_grid_images: int = 4,
     ) -> None:
         super().__init__()
-        for name, value in (("lr", lr), ("warmup_steps", warmup_steps), ("content_weight", content_weight), ("style_weight", style_weight)):
+        for name, value in (("lr", lr), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight)):
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
         self.save_hyperparameters()
@@ -114,6 +121,13 @@ class AdaINModule(L.LightningModule):
             style_loss = style_loss + F.mse_loss(produced_mean, wanted_mean) + F.mse_loss(produced_std, wanted_std)
         return content_loss, style_loss, output
 
+    def reconstruction_loss(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        """``(MSE(decoder(f(x)), x), decoder(f(x)))``: the pre-training loss of ``reconstruction_steps``."""
+        with torch.no_grad():
+            features = self.net.encoder.encode(images)
+        output = self.net.decoder(features)
+        return F.mse_loss(output.float(), images.float()), output
+
     def on_fit_start(self) -> None:
         if self.hparams.channels_last:
             self.net.to(memory_format=torch.channels_last)
@@ -122,13 +136,18 @@ class AdaINModule(L.LightningModule):
         content, style = batch
         if self.hparams.channels_last:
             content, style = content.contiguous(memory_format=torch.channels_last), style.contiguous(memory_format=torch.channels_last)
-        content_loss, style_loss, output = self.losses(content, style)
-        loss = self.hparams.content_weight * content_loss + self.hparams.style_weight * style_loss
-        self.log_dict(
-            {"train/loss": loss, "train/content_loss": content_loss, "train/style_loss": style_loss},
-            prog_bar=True,
-            batch_size=content.shape[0],
-        )
+        if self.global_step < self.hparams.reconstruction_steps:
+            loss, output = self.reconstruction_loss(torch.cat([content, style]))
+            output = output[: content.shape[0]]
+            self.log("train/reconstruction_loss", loss, prog_bar=True, batch_size=content.shape[0])
+        else:
+            content_loss, style_loss, output = self.losses(content, style)
+            loss = self.hparams.content_weight * content_loss + self.hparams.style_weight * style_loss
+            self.log_dict(
+                {"train/loss": loss, "train/content_loss": content_loss, "train/style_loss": style_loss},
+                prog_bar=True,
+                batch_size=content.shape[0],
+            )
         every = self.hparams.image_every_n_steps
         if every and self.global_step % every == 0:
             self._log_grid(content, style, output)
@@ -151,8 +170,13 @@ class AdaINModule(L.LightningModule):
 
     def configure_optimizers(self) -> dict[str, Any]:
         optimizer = torch.optim.Adam(self.net.decoder.parameters(), lr=self.hparams.lr)
-        decay, warmup = self.hparams.lr_decay, self.hparams.warmup_steps
-        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / (warmup + 1)) / (1.0 + decay * step))
+        decay, warmup, switch = self.hparams.lr_decay, self.hparams.warmup_steps, self.hparams.reconstruction_steps
+
+        def factor(step: int) -> float:
+            since_start = step - switch if step >= switch else step  # warm up again when the AdaIN losses start
+            return min(1.0, (since_start + 1) / (warmup + 1)) / (1.0 + decay * step)
+
+        schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:

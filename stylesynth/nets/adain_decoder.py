@@ -52,15 +52,23 @@ class AdaINDecoder(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """He-normal weights (fan-in, ReLU gain) and zero biases, for training from scratch.
+        """He-normal weights (fan-in, ReLU gain) and zero biases, for training from scratch; the
+        last conv starts at zero weights and a bias of 0.5, so the first output is mid-grey.
 
         torch's default conv init shrinks the activations layer by layer until the biases decide
         the sign: about half of the units of the last layers never fire for any input. With He
         weights and zero biases every unit starts alive and the scale is kept through the nine convs.
+        That scale is the features' scale, though, not an image's: a He-initialized last conv
+        decoded noise with a standard deviation of about 6 (in [0, 1] units) from normalised
+        relu4_1 features, which the first hundreds of training steps only spend on undoing.
         """
-        for conv in self.convs.values():
-            nn.init.kaiming_normal_(conv.weight, mode="fan_in", nonlinearity="relu")
-            nn.init.zeros_(conv.bias)
+        for name, conv in self.convs.items():
+            if name == self._last:
+                nn.init.zeros_(conv.weight)
+                nn.init.constant_(conv.bias, 0.5)
+            else:
+                nn.init.kaiming_normal_(conv.weight, mode="fan_in", nonlinearity="relu")
+                nn.init.zeros_(conv.bias)
 
     def forward(self, features: Tensor) -> Tensor:
         if features.dim() != 4 or features.shape[1] != 512:

@@ -14,9 +14,15 @@ from stylesynth.nets import AdaINDecoder, AdaINNetwork, VGGEncoder
 
 
 def make_network(seed: int = 0, stats: str = "biased") -> AdaINNetwork:
-    """A random-encoder network with a seeded random decoder."""
+    """A random-encoder network with a seeded random decoder whose output depends on its input.
+
+    ``AdaINDecoder()`` starts its last conv at zero (a mid-grey output, for training); here that
+    conv gets He-normal weights too, so that different inputs decode differently.
+    """
     torch.manual_seed(seed)
-    return AdaINNetwork(VGGEncoder.random(seed), AdaINDecoder(), stats=stats)
+    decoder = AdaINDecoder()
+    torch.nn.init.kaiming_normal_(decoder.convs["conv1_1"].weight, mode="fan_in", nonlinearity="relu")
+    return AdaINNetwork(VGGEncoder.random(seed), decoder, stats=stats)
 
 
 def random_image(width: int, height: int, seed: int = 0) -> Image.Image:

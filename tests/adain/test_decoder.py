@@ -64,3 +64,19 @@ def test_encoder_file_given_as_decoder_names_first_missing_key(tmp_path):
 def test_wrong_features_are_a_clear_error():
     with pytest.raises(ValueError, match=r"\(N, 512, h, w\)"):
         AdaINDecoder()(torch.rand(1, 256, 4, 4))
+
+
+def test_fresh_decoder_starts_mid_grey_and_its_hidden_units_alive():
+    """Training init: the last conv is zero with bias 0.5, every other conv He-normal with zero bias."""
+    torch.manual_seed(0)
+    decoder = AdaINDecoder()
+    features = torch.rand(2, 512, 4, 4) * 2
+    output = decoder(features)
+    torch.testing.assert_close(output, torch.full_like(output, 0.5))
+    for name, conv in list(decoder.convs.items())[:-1]:
+        fan_in = conv.weight[0].numel()
+        assert abs(conv.weight.std().item() / (2 / fan_in) ** 0.5 - 1) < 0.05, name
+        assert not conv.bias.any(), name
+    # the zero last conv still gets a gradient, so training moves it off grey at the first step
+    output.sub(torch.rand_like(output)).pow(2).mean().backward()
+    assert decoder.convs["conv1_1"].weight.grad.abs().sum() > 0

@@ -110,7 +110,7 @@ def test_batch_equals_one_by_one(stylizer):
     contents, style = torch.rand(2, 3, 48, 40), torch.rand(3, 32, 32)
     batched = stylizer.stylize(contents, style)
     for index in range(2):
-        torch.testing.assert_close(batched[index], stylizer.stylize(contents[index], style), rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(batched[index], stylizer.stylize(contents[index], style), rtol=1e-4, atol=1e-4)  # outputs have a std of about 6
 
 
 def test_preserve_color_output_differs_and_keeps_size(stylizer):

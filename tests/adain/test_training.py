@@ -110,13 +110,50 @@ def test_warmup_ramps_the_learning_rate_linearly_then_decays():
         AdaINModule(encoder="random", warmup_steps=-1)
 
 
-def test_decoder_starts_from_he_normal_weights_and_zero_biases():
+def test_reconstruction_steps_come_first_then_the_adain_losses_with_a_second_warmup(folders, tmp_path):
+    import lightning as L
+    from lightning.pytorch.loggers import CSVLogger
+
+    content, style = folders
+    module = AdaINModule(encoder="random", lr=1e-3, warmup_steps=1, reconstruction_steps=3, image_every_n_steps=0)
+    data = AdaINDataModule(str(content), str(style), batch_size=2, resize=40, crop=32, num_workers=0)
+    seen: list[tuple[int, str]] = []
+    for method in ("reconstruction_loss", "losses"):
+        original = getattr(module, method)
+
+        def spy(*args, _original=original, _method=method):
+            seen.append((module.global_step, _method))
+            return _original(*args)
+
+        setattr(module, method, spy)
+    trainer = L.Trainer(
+        max_steps=5, accelerator="cpu", logger=CSVLogger(tmp_path), log_every_n_steps=1,
+        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+    )  # fmt: skip
+    trainer.fit(module, data)
+    assert seen == [(0, "reconstruction_loss"), (1, "reconstruction_loss"), (2, "reconstruction_loss"), (3, "losses"), (4, "losses")]
+    logged = (Path(trainer.log_dir) / "metrics.csv").read_text().splitlines()[0]
+    assert "train/reconstruction_loss" in logged and "train/content_loss" in logged
+    # the warm-up starts again at the switch: lr factors 1/2, 1, 1, then 1/2 again
+    schedule = module.configure_optimizers()["lr_scheduler"]["scheduler"]
+    factors = [schedule.lr_lambdas[0](step) * (1 + module.hparams.lr_decay * step) for step in range(6)]
+    assert factors == pytest.approx([0.5, 1, 1, 0.5, 1, 1])
+
+
+def test_reconstruction_loss_is_the_pixel_mse_of_decoding_the_encoding():
     torch.manual_seed(0)
-    decoder = AdaINModule(encoder="random").net.decoder
-    for name, conv in decoder.convs.items():
-        assert torch.count_nonzero(conv.bias) == 0, name
-        fan_in = conv.weight[0].numel()
-        assert math.isclose(conv.weight.std().item(), (2.0 / fan_in) ** 0.5, rel_tol=0.1), name
+    module = AdaINModule(encoder="random")
+    images = torch.rand(2, 3, 32, 32)
+    loss, output = module.reconstruction_loss(images)
+    with torch.no_grad():
+        expected = module.net.decoder(module.net.encoder.encode(images))
+    torch.testing.assert_close(output, expected)
+    torch.testing.assert_close(loss, (expected - images).pow(2).mean())
+    loss.backward()
+    assert all(p.grad is None for p in module.net.encoder.parameters())
+    assert module.net.decoder.convs["conv1_1"].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="reconstruction_steps"):
+        AdaINModule(encoder="random", reconstruction_steps=-1)
 
 
 def test_data_module_pairs_random_crops_from_nested_folders(folders):

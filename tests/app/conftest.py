@@ -39,14 +39,15 @@ REQUEST_TIMEOUT = 120
 def write_adain_checkpoint(folder: Path) -> Path:
     """A random AdaIN network saved as an inference checkpoint folder.
 
-    The decoder starts He-normal with zero biases (``AdaINDecoder.reset_parameters``); its last
-    layer is scaled to mid-grey so that outputs vary with the input and stay in range, and tests can
-    tell one style from another.
+    The decoder starts as ``AdaINDecoder.reset_parameters`` makes it, except its last layer: small
+    He-normal weights around mid-grey (not the training init's zero weights), so that outputs vary
+    with the input and stay in range, and tests can tell one style from another.
     """
     torch.manual_seed(0)
     network = AdaINNetwork(VGGEncoder.random(0), AdaINDecoder())
     last = network.decoder.convs["conv1_1"]
     with torch.no_grad():
+        torch.nn.init.kaiming_normal_(last.weight, mode="fan_in", nonlinearity="relu")
         last.weight.mul_(0.05)
         last.bias.fill_(0.5)
     return save_pretrained(folder, network.state_dict(), network.config())
