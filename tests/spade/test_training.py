@@ -81,6 +81,31 @@ def test_vgg_loss_needs_weights_and_says_how_to_turn_it_off(tmp_path: Path, monk
         SPADEModule(**tiny_module_arguments(lambda_vgg=10.0, vgg="imagenet"))
 
 
+def test_hed_vgg16_perceptual_loss_is_the_weighted_l1_on_its_relu1_1_to_relu5_1(tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    from stylesynth.nets.spade_losses import VGG_LAYER_WEIGHTS
+    from stylesynth.nets.vgg import VGGEncoder
+
+    torch.manual_seed(0)
+    layout = VGGEncoder(last_layer="relu5_1", preprocessing="caffe", arch="vgg16")
+    weights = {f"{name}.{part}": torch.randn_like(getattr(conv, part)) * 0.05 for name, conv in layout.convs.items() for part in ("weight", "bias")}
+    save_file(weights, tmp_path / "hed-vgg16.safetensors")
+    module = SPADEModule(**tiny_module_arguments(lambda_vgg=10.0, vgg="hed_vgg16", vgg_path=str(tmp_path / "hed-vgg16.safetensors")))
+    encoder = module._vgg[0]
+    assert encoder.arch == "vgg16" and encoder.last_layer == "relu5_1"
+    assert module.training_config()["vgg"] == "hed_vgg16" and module.training_config()["vgg_path"] == "hed-vgg16.safetensors"
+    fake, real = torch.rand(2, 3, 32, 32) * 2 - 1, torch.rand(2, 3, 32, 32) * 2 - 1
+    expected = sum(w * (a - b).abs().mean() for w, a, b in zip(VGG_LAYER_WEIGHTS, encoder((fake + 1) / 2), encoder((real + 1) / 2), strict=True))
+    from stylesynth.nets.spade_losses import vgg_loss
+
+    torch.testing.assert_close(vgg_loss(encoder, fake, real), expected)
+    with pytest.raises(ValueError, match="'hed_vgg16' needs vgg_path"):
+        SPADEModule(**tiny_module_arguments(lambda_vgg=10.0, vgg="hed_vgg16"))
+    with pytest.raises(ValueError, match="vgg_path is for vgg 'torchvision' or 'hed_vgg16'"):
+        SPADEModule(**tiny_module_arguments(lambda_vgg=10.0, vgg="random", vgg_path="x.pth"))
+
+
 def test_the_model_refuses_data_with_another_class_count(tmp_path: Path) -> None:
     folder = write_scene_folder(tmp_path / "data", 2, 32)
     data = SegmentationDataModule(str(folder), crop_size=32, batch_size=2, num_workers=0)
