@@ -18,10 +18,18 @@ class SceneDataModule(LightningDataModule):
         train_scenes: scenes per epoch (seeds ``first_seed …``).
         batch_size, num_workers: the loader.
         first_seed: seed of the first scene.
+        textures: a folder of texture swatches per class (``scripts/make_scene_textures.py``) to paint
+            the regions with; ``None``: procedural textures (see :class:`SceneGenerator`).
     """
 
     def __init__(
-        self, image_size: int = 64, train_scenes: int = 100_000, batch_size: int = 8, num_workers: int = 0, first_seed: int = 0
+        self,
+        image_size: int = 64,
+        train_scenes: int = 100_000,
+        batch_size: int = 8,
+        num_workers: int = 0,
+        first_seed: int = 0,
+        textures: str | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -32,7 +40,7 @@ class SceneDataModule(LightningDataModule):
 
     def setup(self, stage: str | None = None) -> None:
         h = self.hparams
-        self.train_set = SceneDataset(h.train_scenes, h.image_size, h.first_seed)
+        self.train_set = SceneDataset(h.train_scenes, h.image_size, h.first_seed, h.textures)
 
     def train_dataloader(self) -> DataLoader:
         h = self.hparams

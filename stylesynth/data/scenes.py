@@ -3,8 +3,9 @@
 No public segmentation data set can be fetched on machines without internet, so the bundled SPADE
 weights learn from these: a horizon with sky and clouds, a mountain ridge, and bands of water,
 sand and grass with trees, each class painted with its own procedural texture (value-noise fbm,
-gradients, ripples). Everything is a function of the seed: the same seed gives the same scene on
-any machine, whatever the batch it is drawn in.
+gradients, ripples), or, given a :class:`~stylesynth.data.scene_textures.TextureBank`, with cuts of
+real photos and patterns of that class. Everything is a function of the seed (and the bank): the
+same seed gives the same scene on any machine, whatever the batch it is drawn in.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .scene_textures import TextureBank, paint_with_textures
 from .segmentation import ClassList, colourize
 
 #: the scene classes and their display colours (ids are the positions)
@@ -24,6 +26,8 @@ SCENE_CLASSES = ClassList.from_names(
     [(135, 206, 235), (245, 245, 245), (128, 96, 77), (30, 90, 200), (238, 214, 175), (80, 180, 60), (20, 90, 30)],
 )
 SKY, CLOUD, MOUNTAIN, WATER, SAND, GRASS, TREE = range(7)
+#: classes that lie on the ground plane (textured in perspective)
+GROUND = frozenset({WATER, SAND, GRASS})
 
 #: ground layouts, nearest band first (top of the ground) to the viewer's feet
 GROUND_LAYOUTS = (
@@ -77,6 +81,9 @@ class SceneGenerator:
 
     Args:
         size: ``(height, width)`` or one int for squares.
+        textures: a :class:`~stylesynth.data.scene_textures.TextureBank` of :data:`SCENE_CLASSES`, or
+            the folder of one (see ``scripts/make_scene_textures.py``): regions of the classes it has
+            are painted with its swatches. ``None``: procedural textures only.
 
     Example:
         >>> image, labels = SceneGenerator(64).generate(seed=3)   # (3, 64, 64) in [0, 1], (64, 64) int64
@@ -84,7 +91,8 @@ class SceneGenerator:
 
     classes = SCENE_CLASSES
 
-    def __init__(self, size: int | tuple[int, int] = 64) -> None:
+    def __init__(self, size: int | tuple[int, int] = 64, textures: TextureBank | str | os.PathLike | None = None) -> None:
+        self.textures = TextureBank(textures, SCENE_CLASSES) if isinstance(textures, (str, os.PathLike)) else textures
         height, width = (size, size) if isinstance(size, int) else size
         if height < 8 or width < 8:
             raise ValueError(f"SceneGenerator: size must be at least 8x8, got {height}x{width}")
@@ -156,7 +164,20 @@ class SceneGenerator:
         """``(image (3, H, W) float in [0, 1], labels (H, W) int64)`` for ``seed``."""
         generator = torch.Generator().manual_seed(int(seed))
         labels = self.layout(generator)
-        return self.paint(labels, generator), labels
+        image = self.paint(labels, generator)
+        if self.textures is not None:
+            image = paint_with_textures(labels, self.textures, generator, self._horizon(labels), GROUND, image)
+        return image, labels
+
+    @staticmethod
+    def _horizon(labels: Tensor) -> float:
+        """Where the ground begins, as a fraction of the height: the median first ground row over the columns."""
+        on_ground = torch.zeros_like(labels, dtype=torch.bool)
+        for label in GROUND:
+            on_ground |= labels == label
+        height = labels.shape[0]
+        first = torch.where(on_ground.any(0), on_ground.float().argmax(0), torch.full_like(labels[0], height))
+        return float(first.float().median()) / max(height - 1, 1)
 
     def batch(self, seeds: list[int] | range) -> tuple[Tensor, Tensor]:
         """Stacked :meth:`generate` outputs: ``(N, 3, H, W)``, ``(N, H, W)``."""
@@ -164,12 +185,14 @@ class SceneGenerator:
         return torch.stack([image for image, _ in pairs]), torch.stack([labels for _, labels in pairs])
 
 
-def write_scene_folder(root: str | os.PathLike, count: int, size: int | tuple[int, int] = 64, first_seed: int = 0) -> Path:
+def write_scene_folder(
+    root: str | os.PathLike, count: int, size: int | tuple[int, int] = 64, first_seed: int = 0, textures: TextureBank | str | os.PathLike | None = None
+) -> Path:
     """Writes ``count`` scenes as a training folder: ``images/*.png``, ``labels/*.png`` (P mode) and ``classes.txt``."""
     from ..io import save_image
 
     folder = Path(root)
-    scenes = SceneGenerator(size)
+    scenes = SceneGenerator(size, textures)
     for seed in range(first_seed, first_seed + count):
         image, labels = scenes.generate(seed)
         save_image(image, folder / "images" / f"scene_{seed:06d}.png")
@@ -183,16 +206,19 @@ class SceneDataset(torch.utils.data.Dataset):
 
     Each sample is ``{"image": (3, H, W) float in [-1, 1], "label": (H, W) int64, "path": "scene:<seed>"}``,
     the layout :class:`stylesynth.data.segmentation_folder.SegmentationFolder` gives too.
+    ``textures``: as :class:`SceneGenerator`'s.
     """
 
     classes = SCENE_CLASSES
 
-    def __init__(self, length: int, size: int | tuple[int, int] = 64, first_seed: int = 0) -> None:
+    def __init__(
+        self, length: int, size: int | tuple[int, int] = 64, first_seed: int = 0, textures: TextureBank | str | os.PathLike | None = None
+    ) -> None:
         if length < 1:
             raise ValueError(f"SceneDataset: length must be positive, got {length}")
         self.length = length
         self.first_seed = first_seed
-        self.scenes = SceneGenerator(size)
+        self.scenes = SceneGenerator(size, textures)
 
     def __len__(self) -> int:
         return self.length

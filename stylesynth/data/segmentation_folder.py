@@ -17,8 +17,7 @@ from torch import Tensor
 from torchvision.transforms.v2 import InterpolationMode
 from torchvision.transforms.v2 import functional as TF
 
-from ..io.images import ImageError, load_image, pil_to_tensor
-from ..io.images import IMAGE_EXTENSIONS
+from ..io.images import IMAGE_EXTENSIONS, ImageError, load_image, pil_to_tensor
 from .segmentation import DONT_CARE, ClassList, check_labels, label_map_from_image
 
 
