@@ -67,6 +67,10 @@ class AdaINModule(L.LightningModule):
             are trained. It needs no backward pass through the encoder, and it starts the AdaIN
             losses from a decoder that already inverts the encoder instead of from noise; the
             learning-rate warm-up is repeated when the AdaIN losses take over.
+        reconstruction_lr: Adam's learning rate during ``reconstruction_steps`` (``None``: ``lr``). The
+            pixel loss takes a higher rate than the AdaIN losses, whose style term at a high rate
+            can silence the decoder's ReLUs for good (seen: a constant grey output 300 steps after
+            switching at 5e-4).
         warmup_steps: steps of linear learning-rate warm-up (paper: 0). Adam moves every weight of
             the decoder's first conv by about ``lr`` per step whatever its gradient's size, and all
             4,608 inputs of each of its units are non-negative, so early, coherent steps can push
@@ -89,6 +93,7 @@ class AdaINModule(L.LightningModule):
         lr_decay: float = 5e-5,
         warmup_steps: int = 0,
         reconstruction_steps: int = 0,
+        reconstruction_lr: float | None = None,
         content_weight: float = 1.0,
         style_weight: float = 10.0,
         channels_last: bool = False,
@@ -96,7 +101,7 @@ class AdaINModule(L.LightningModule):
         num_grid_images: int = 4,
     ) -> None:
         super().__init__()
-        for name, value in (("lr", lr), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight)):
+        for name, value in (("lr", lr), ("reconstruction_lr", reconstruction_lr or 0.0), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight)):
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
         self.save_hyperparameters()
@@ -171,10 +176,13 @@ class AdaINModule(L.LightningModule):
     def configure_optimizers(self) -> dict[str, Any]:
         optimizer = torch.optim.Adam(self.net.decoder.parameters(), lr=self.hparams.lr)
         decay, warmup, switch = self.hparams.lr_decay, self.hparams.warmup_steps, self.hparams.reconstruction_steps
+        lr, reconstruction_lr = self.hparams.lr, self.hparams.reconstruction_lr
+        first_phase = 1.0 if reconstruction_lr is None or lr == 0 else reconstruction_lr / lr
 
         def factor(step: int) -> float:
             since_start = step - switch if step >= switch else step  # warm up again when the AdaIN losses start
-            return min(1.0, (since_start + 1) / (warmup + 1)) / (1.0 + decay * step)
+            phase = first_phase if step < switch else 1.0
+            return phase * min(1.0, (since_start + 1) / (warmup + 1)) / (1.0 + decay * step)
 
         schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}

@@ -138,6 +138,18 @@ def test_reconstruction_steps_come_first_then_the_adain_losses_with_a_second_war
     schedule = module.configure_optimizers()["lr_scheduler"]["scheduler"]
     factors = [schedule.lr_lambdas[0](step) * (1 + module.hparams.lr_decay * step) for step in range(6)]
     assert factors == pytest.approx([0.5, 1, 1, 0.5, 1, 1])
+    # reconstruction_lr sets the first phase's rate
+    faster = AdaINModule(encoder="random", lr=1e-4, reconstruction_lr=5e-4, warmup_steps=1, reconstruction_steps=3, lr_decay=0.0)
+    configured = faster.configure_optimizers()
+    optimizer, schedule = configured["optimizer"], configured["lr_scheduler"]["scheduler"]
+    rates = []
+    for _ in range(6):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        schedule.step()
+    assert rates == pytest.approx([2.5e-4, 5e-4, 5e-4, 0.5e-4, 1e-4, 1e-4])
+    with pytest.raises(ValueError, match="reconstruction_lr"):
+        AdaINModule(encoder="random", reconstruction_lr=-1.0)
 
 
 def test_reconstruction_loss_is_the_pixel_mse_of_decoding_the_encoding():
