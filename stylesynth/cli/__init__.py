@@ -24,14 +24,8 @@ class CLIError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stylesynth", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in COMMANDS.values():
-        try:
-            module = importlib.import_module(f"{__name__}.{module_name}")
-        except ModuleNotFoundError as error:
-            if error.name != f"{__name__}.{module_name}":
-                raise
-            continue
-        module.add_parser(subparsers)
+    for module_name in COMMANDS.values():  # every one ships with the package: a failed import is a real error
+        importlib.import_module(f"{__name__}.{module_name}").add_parser(subparsers)
     return parser
 
 
