@@ -184,12 +184,13 @@ def read_gimp_pattern(path: Path) -> Image.Image:
     return Image.fromarray(pixels.squeeze(-1) if depth == 1 else pixels, mode).convert("RGB")
 
 
-def tiled(tile: Image.Image, scale: float) -> Image.Image:
-    """``tile`` scaled by ``scale`` and repeated to fill a SIZE x SIZE picture."""
-    tile = tile.resize((max(1, round(tile.width * scale)), max(1, round(tile.height * scale))), Image.BICUBIC)
-    picture = Image.new("RGB", (SIZE, SIZE))
-    for top in range(0, SIZE, tile.height):
-        for left in range(0, SIZE, tile.width):
+def tiled(tile: Image.Image, scale: float, side: int = SIZE) -> Image.Image:
+    """``tile`` scaled by ``scale`` and repeated to fill a ``side`` x ``side`` picture."""
+    if scale != 1:
+        tile = tile.resize((max(1, round(tile.width * scale)), max(1, round(tile.height * scale))), Image.BICUBIC)
+    picture = Image.new("RGB", (side, side))
+    for top in range(0, side, tile.height):
+        for left in range(0, side, tile.width):
             picture.paste(tile, (left, top))
     return picture
 

@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from make_adain_training_data import fetch_packages, licence_of, read_gimp_pattern, wallpaper_files
+from make_adain_training_data import fetch_packages, licence_of, read_gimp_pattern, tiled, wallpaper_files
 from PIL import Image
 
 #: class -> cuts ``(source, name, box, held_out)``: source ``wallpaper`` (a name as
@@ -79,15 +79,6 @@ SWATCHES: dict[str, tuple[tuple[str, str, tuple[float, float, float, float], boo
 }
 
 
-def tiled(tile: Image.Image, side: int) -> Image.Image:
-    """``tile`` repeated to fill a ``side`` x ``side`` picture."""
-    picture = Image.new("RGB", (side, side))
-    for top in range(0, side, tile.height):
-        for left in range(0, side, tile.width):
-            picture.paste(tile, (left, top))
-    return picture
-
-
 def tinted(grey: np.ndarray, colour: str) -> Image.Image:
     """A grey texture as shades of ``colour`` (hex RGB): its mean maps to the colour."""
     rgb = np.array([int(colour[index : index + 2], 16) for index in (0, 2, 4)], dtype=np.float32) / 255
@@ -126,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                 origin = {"source": f"{package} {version}", "file": str(path.relative_to(root)), "licence": licence_of(root, package, path)}
             elif source == "gimp":
                 path = patterns[name]
-                picture = tiled(read_gimp_pattern(path), args.size)
+                picture = tiled(read_gimp_pattern(path), 1.0, args.size)
                 origin = {"source": f"gimp-data {gimp_version}", "file": str(path.relative_to(gimp_root)), "licence": licence_of(gimp_root, "gimp-data", path)}
             else:
                 import skimage
