@@ -63,6 +63,9 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterat
     try:
         yield temporary
         _default_permissions(temporary, directory=True)
+        for entry in temporary.rglob("*"):  # some writers (safetensors) create their files 0600
+            if entry.is_file() and not entry.is_symlink():
+                _default_permissions(entry, directory=False)
         if target.exists():
             shutil.rmtree(target)
         os.replace(temporary, target)

@@ -25,6 +25,8 @@ def test_written_file_and_folder_get_umask_permissions(tmp_path) -> None:
         os.umask(mask)
     assert _mode(tmp_path / "out.png") == 0o644
     assert _mode(tmp_path / "ckpt") == 0o755
+    for name in ("model.safetensors", "config.json", "README.md"):  # safetensors alone writes 0600
+        assert _mode(tmp_path / "ckpt" / name) == 0o644, name
     state, config = load_pretrained(tmp_path / "ckpt", kind="test")
     assert config == {"kind": "test"} and torch.equal(state["w"], torch.ones(2))
 
