@@ -101,6 +101,9 @@ def speed(args: argparse.Namespace, device: torch.device) -> list[str]:
     """Interleaved rounds of the port pipeline and ours; rows of the speed table."""
     torch.manual_seed(0)
     network = AdaINNetwork(VGGEncoder(), AdaINDecoder())  # caffe preprocessing, as the port
+    # a fresh decoder's last conv is zero (a grey image whatever the input): random weights there too,
+    # so that the difference column compares real outputs
+    torch.nn.init.kaiming_normal_(network.decoder.convs["conv1_1"].weight, nonlinearity="relu")
     exact = AdaINNetwork(network.encoder, network.decoder, stats="unbiased")  # the port's variance: same numbers
     ours = {"ours, default": Stylizer(network, device=device, cache_size=4), "ours, fp32": Stylizer(exact, device=device, precision="fp32", cache_size=4)}
     encoder, decoder = (module.to(device) for module in reference_pipeline(network))
