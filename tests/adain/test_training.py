@@ -94,15 +94,20 @@ def test_only_the_decoder_trains_with_decaying_learning_rate():
     assert math.isclose(optimizer.param_groups[0]["lr"], 1e-4 / (1 + 5e-5 * 1000), rel_tol=1e-9)
 
 
-def test_warmup_ramps_the_learning_rate_linearly_then_decays():
-    module = AdaINModule(encoder="random", lr=2e-4, lr_decay=5e-5, warmup_steps=9)
+def learning_rates(module: AdaINModule, steps: int) -> list[float]:
+    """The learning rate of each of the first ``steps`` steps of ``module``'s optimizer and schedule."""
     configured = module.configure_optimizers()
     optimizer, schedule = configured["optimizer"], configured["lr_scheduler"]["scheduler"]
-    seen = []
-    for _ in range(20):
-        seen.append(optimizer.param_groups[0]["lr"])
+    rates = []
+    for _ in range(steps):
+        rates.append(optimizer.param_groups[0]["lr"])
         optimizer.step()
         schedule.step()
+    return rates
+
+
+def test_warmup_ramps_the_learning_rate_linearly_then_decays():
+    seen = learning_rates(AdaINModule(encoder="random", lr=2e-4, lr_decay=5e-5, warmup_steps=9), 20)
     for step, lr in enumerate(seen):
         expected = 2e-4 * min(1.0, (step + 1) / 10) / (1 + 5e-5 * step)
         assert math.isclose(lr, expected, rel_tol=1e-9), step
@@ -140,14 +145,7 @@ def test_reconstruction_steps_come_first_then_the_adain_losses_with_a_second_war
     assert factors == pytest.approx([0.5, 1, 1, 0.5, 1, 1])
     # reconstruction_lr sets the first phase's rate
     faster = AdaINModule(encoder="random", lr=1e-4, reconstruction_lr=5e-4, warmup_steps=1, reconstruction_steps=3, lr_decay=0.0)
-    configured = faster.configure_optimizers()
-    optimizer, schedule = configured["optimizer"], configured["lr_scheduler"]["scheduler"]
-    rates = []
-    for _ in range(6):
-        rates.append(optimizer.param_groups[0]["lr"])
-        optimizer.step()
-        schedule.step()
-    assert rates == pytest.approx([2.5e-4, 5e-4, 5e-4, 0.5e-4, 1e-4, 1e-4])
+    assert learning_rates(faster, 6) == pytest.approx([2.5e-4, 5e-4, 5e-4, 0.5e-4, 1e-4, 1e-4])
     with pytest.raises(ValueError, match="reconstruction_lr"):
         AdaINModule(encoder="random", reconstruction_lr=-1.0)
 
