@@ -104,6 +104,11 @@ class AdaINModule(L.LightningModule):
         for name, value in (("lr", lr), ("reconstruction_lr", reconstruction_lr or 0.0), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight)):
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
+        if reconstruction_lr is not None and (reconstruction_steps == 0 or lr == 0):
+            raise ValueError(
+                f"reconstruction_lr is the learning rate of the reconstruction_steps and is relative to lr: it needs "
+                f"reconstruction_steps > 0 and lr > 0, got reconstruction_steps={reconstruction_steps}, lr={lr}"
+            )
         self.save_hyperparameters()
         self.net = AdaINNetwork(build_encoder(encoder, encoder_path, encoder_seed), AdaINDecoder(), stats=stats)
 
@@ -177,7 +182,7 @@ class AdaINModule(L.LightningModule):
         optimizer = torch.optim.Adam(self.net.decoder.parameters(), lr=self.hparams.lr)
         decay, warmup, switch = self.hparams.lr_decay, self.hparams.warmup_steps, self.hparams.reconstruction_steps
         lr, reconstruction_lr = self.hparams.lr, self.hparams.reconstruction_lr
-        first_phase = 1.0 if reconstruction_lr is None or lr == 0 else reconstruction_lr / lr
+        first_phase = 1.0 if reconstruction_lr is None else reconstruction_lr / lr
 
         def factor(step: int) -> float:
             since_start = step - switch if step >= switch else step  # warm up again when the AdaIN losses start

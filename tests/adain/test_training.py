@@ -147,7 +147,9 @@ def test_reconstruction_steps_come_first_then_the_adain_losses_with_a_second_war
     faster = AdaINModule(encoder="random", lr=1e-4, reconstruction_lr=5e-4, warmup_steps=1, reconstruction_steps=3, lr_decay=0.0)
     assert learning_rates(faster, 6) == pytest.approx([2.5e-4, 5e-4, 5e-4, 0.5e-4, 1e-4, 1e-4])
     with pytest.raises(ValueError, match="reconstruction_lr"):
-        AdaINModule(encoder="random", reconstruction_lr=-1.0)
+        AdaINModule(encoder="random", reconstruction_lr=-1.0, reconstruction_steps=3)
+    with pytest.raises(ValueError, match="reconstruction_lr .* needs reconstruction_steps > 0"):
+        AdaINModule(encoder="random", reconstruction_lr=5e-4)  # would do nothing
 
 
 def test_reconstruction_loss_is_the_pixel_mse_of_decoding_the_encoding():
