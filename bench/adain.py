@@ -87,6 +87,17 @@ def seconds(function: Callable[[], object], device: torch.device) -> float:
     return time.perf_counter() - start
 
 
+def interleaved_times(pipelines: dict[str, Callable[[], object]], rounds: int, device: torch.device) -> dict[str, list[float]]:
+    """Each pipeline called once to warm up (oneDNN primitives, allocator), then ``rounds`` rounds of one timed call each, in turn."""
+    for function in pipelines.values():
+        function()
+    times: dict[str, list[float]] = {name: [] for name in pipelines}
+    for _ in range(rounds):
+        for name, function in pipelines.items():
+            times[name].append(seconds(function, device))
+    return times
+
+
 def measured_on(script: str, device: torch.device, threads: int) -> str:
     """When, with which command, on what machine (and its load) and torch: the first lines of a results file."""
     machine = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{platform.processor() or platform.machine()}, {threads} thread(s), CPU capability {torch.backends.cpu.get_cpu_capability()}"
@@ -123,12 +134,7 @@ def speed(args: argparse.Namespace, device: torch.device) -> list[str]:
 
         pipelines: dict[str, Callable[[], object]] = {"port pipeline (fp32, contiguous)": port}
         pipelines.update({name: (lambda stylizer=stylizer, content=content: stylizer.stylize(content, style)) for name, stylizer in ours.items()})
-        for function in pipelines.values():  # warm-up: oneDNN primitives, allocator
-            function()
-        times: dict[str, list[float]] = {name: [] for name in pipelines}
-        for _ in range(args.rounds):
-            for name, function in pipelines.items():
-                times[name].append(seconds(function, device))
+        times = interleaved_times(pipelines, args.rounds, device)
         port_times = times["port pipeline (fp32, contiguous)"]
         for name, measured in times.items():
             ratio = statistics.median(p / t for p, t in zip(port_times, measured))

@@ -35,7 +35,7 @@ from stylesynth.io import tensor_to_pil
 from stylesynth.nets import SPADENetwork
 
 sys.path.insert(0, str(Path(__file__).parent))
-from adain import measured_on, seconds  # noqa: E402
+from adain import interleaved_times, measured_on  # noqa: E402
 from spade import _PlainGenerator  # noqa: E402  (the straightforward composition, shared with bench/spade.py)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,12 +71,7 @@ def speed(args: argparse.Namespace, device: torch.device) -> list[str]:
         pipelines: dict[str, Callable[[], Image.Image]] = {"straightforward (fp32, contiguous)": straightforward}
         pipelines.update({name: (lambda synthesizer=synthesizer, labels=labels: synthesizer.synthesize(labels)) for name, synthesizer in ours.items()})
         reference = np.asarray(straightforward(), dtype=np.int16)
-        for function in pipelines.values():  # warm-up
-            function()
-        times: dict[str, list[float]] = {name: [] for name in pipelines}
-        for _ in range(args.rounds):
-            for name, function in pipelines.items():
-                times[name].append(seconds(function, device))
+        times = interleaved_times(pipelines, args.rounds, device)
         base = times["straightforward (fp32, contiguous)"]
         for name, measured in times.items():
             synthesizer = ours.get(name)
