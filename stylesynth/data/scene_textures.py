@@ -72,6 +72,7 @@ def _mirror(coordinate: Tensor) -> Tensor:
 
 
 def _uniform(generator: torch.Generator, low: float, high: float) -> float:
+    """One uniform draw in ``[low, high)`` from ``generator`` (also used by :mod:`.scenes`)."""
     return low + (high - low) * float(torch.rand((), generator=generator))
 
 

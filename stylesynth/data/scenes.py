@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .scene_textures import TextureBank, paint_with_textures
+from .scene_textures import TextureBank, _uniform, paint_with_textures
 from .segmentation import ClassList, colourize
 
 #: the scene classes and their display colours (ids are the positions)
@@ -70,10 +70,6 @@ def _fbm(generator: torch.Generator, height: int, width: int, octaves: int = 4, 
 def _curve(generator: torch.Generator, width: int, amplitude: float, octaves: int = 3) -> Tensor:
     """A smooth random 1-D curve ``(W,)`` in about ``[-amplitude, amplitude]``."""
     return _fbm(generator, 1, width, octaves, base=2)[0] * amplitude
-
-
-def _uniform(generator: torch.Generator, low: float, high: float) -> float:
-    return low + (high - low) * float(torch.rand((), generator=generator))
 
 
 class SceneGenerator:
