@@ -168,6 +168,61 @@ def test_reconstruction_loss_is_the_pixel_mse_of_decoding_the_encoding():
         AdaINModule(encoder="random", reconstruction_steps=-1)
 
 
+def _laplacian_reference(output: torch.Tensor, content: torch.Tensor, pool: int) -> float:
+    """Li et al.'s Laplacian loss written out in float64: block means, then 4x - the four neighbours."""
+
+    def edges(image: torch.Tensor) -> torch.Tensor:
+        image = image.double()
+        n, c, h, w = image.shape
+        h, w = h // pool, w // pool
+        pooled = image[:, :, : h * pool, : w * pool].reshape(n, c, h, pool, w, pool).mean(dim=(3, 5))
+        centre = pooled[:, :, 1:-1, 1:-1]
+        return 4 * centre - pooled[:, :, :-2, 1:-1] - pooled[:, :, 2:, 1:-1] - pooled[:, :, 1:-1, :-2] - pooled[:, :, 1:-1, 2:]
+
+    return ((edges(output) - edges(content)) ** 2).mean().item()
+
+
+@pytest.mark.parametrize("pool", [1, 2, 3])
+def test_laplacian_loss_follows_li_et_al(pool):
+    torch.manual_seed(pool)
+    module = AdaINModule(encoder="random", laplacian_weight=1.0, laplacian_pool=pool)
+    output, content = torch.rand(2, 3, 25, 31, requires_grad=True), torch.rand(2, 3, 25, 31)
+    loss = module.laplacian_loss(output, content)
+    assert math.isclose(loss.item(), _laplacian_reference(output, content, pool), rel_tol=1e-5)
+    loss.backward()
+    assert output.grad.abs().sum() > 0
+    assert module.laplacian_loss(content, content).item() == 0.0
+    flat_shift = module.laplacian_loss(content + 0.25, content)  # the Laplacian ignores a constant offset
+    assert flat_shift.item() < 1e-10
+
+
+def test_laplacian_weight_adds_the_term_to_the_trained_loss(folders, tmp_path):
+    import csv
+
+    import lightning as L
+    from lightning.pytorch.loggers import CSVLogger
+
+    content, style = folders
+    module = AdaINModule(encoder="random", style_weight=0.5, laplacian_weight=30.0, laplacian_pool=2, image_every_n_steps=0)
+    data = AdaINDataModule(str(content), str(style), batch_size=2, resize=40, crop=32, num_workers=0)
+    trainer = L.Trainer(
+        max_steps=2, accelerator="cpu", logger=CSVLogger(tmp_path), log_every_n_steps=1,
+        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+    )  # fmt: skip
+    trainer.fit(module, data)
+    rows = [row for row in csv.DictReader((Path(trainer.log_dir) / "metrics.csv").open()) if row.get("train/loss")]
+    assert len(rows) == 2
+    for row in rows:
+        laplacian = float(row["train/laplacian_loss"])
+        assert laplacian > 0
+        expected = float(row["train/content_loss"]) + 0.5 * float(row["train/style_loss"]) + 30.0 * laplacian
+        assert math.isclose(float(row["train/loss"]), expected, rel_tol=1e-5)
+    with pytest.raises(ValueError, match="laplacian_weight must be >= 0"):
+        AdaINModule(encoder="random", laplacian_weight=-1.0)
+    with pytest.raises(ValueError, match="laplacian_pool must be a pooling size >= 1"):
+        AdaINModule(encoder="random", laplacian_pool=0)
+
+
 def test_data_module_pairs_random_crops_from_nested_folders(folders):
     content, style = folders
     data = AdaINDataModule(str(content), str(style), batch_size=2, resize=40, crop=32, num_workers=0)
