@@ -55,7 +55,17 @@ class AdaINModule(L.LightningModule):
 
     with ``P_p`` a ``p x p`` average pooling (``laplacian_pool``) and ``Delta`` the 3x3 Laplacian
     ``[[0, -1, 0], [-1, 4, -1], [0, -1, 0]]`` on each RGB channel (a mean, where the paper sums).
-    relu4_1 holds the content's layout but not its edges; this term keeps them. Adam, learning rate
+    relu4_1 holds the content's layout but not its edges; this term keeps them. When
+    ``identity_weight`` > 0, the pixel identity loss of Park & Lee, "Arbitrary Style Transfer with
+    Style-Attentional Networks" (CVPR 2019) is added too:
+
+    .. math::
+        w_{id} \,\mathrm{MSE}(I_{xx}, x), \quad x \in \{c, s\}
+
+    with ``I_xx`` the output when content and style are both ``x``; for AdaIN,
+    ``AdaIN(f(x), f(x)) = f(x)``, so ``I_xx = decoder(f(x))`` and this is the loss of
+    ``reconstruction_steps`` kept on beside the AdaIN losses (the decoder keeps learning to draw the
+    content's edges, which the feature losses alone teach slowly). Adam, learning rate
     ``lr / (1 + lr_decay * step)``, optionally ramped up linearly over the first ``warmup_steps``
     (not in the paper; 0 turns it off).
 
@@ -86,6 +96,8 @@ class AdaINModule(L.LightningModule):
             a unit below zero for every input for good; a warm-up keeps those steps small while
             Adam's moment estimates settle.
         content_weight, style_weight: loss weights (paper: 1 and 10 with mean-squared losses).
+        identity_weight: weight of the pixel identity loss (SANet's lambda_identity1; paper: 0, no
+            such term).
         laplacian_weight, laplacian_pool: weight and pooling size of the Laplacian loss (paper: 0,
             no such term; Li et al. pool by 4 or 16 and weigh summed squares by 100 or more).
         channels_last: run the encoder and decoder on channels_last tensors (faster convolutions on
@@ -107,6 +119,7 @@ class AdaINModule(L.LightningModule):
         reconstruction_lr: float | None = None,
         content_weight: float = 1.0,
         style_weight: float = 10.0,
+        identity_weight: float = 0.0,
         laplacian_weight: float = 0.0,
         laplacian_pool: int = 2,
         channels_last: bool = False,
@@ -114,7 +127,7 @@ class AdaINModule(L.LightningModule):
         num_grid_images: int = 4,
     ) -> None:
         super().__init__()
-        for name, value in (("lr", lr), ("reconstruction_lr", reconstruction_lr or 0.0), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight), ("laplacian_weight", laplacian_weight)):
+        for name, value in (("lr", lr), ("reconstruction_lr", reconstruction_lr or 0.0), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight), ("identity_weight", identity_weight), ("laplacian_weight", laplacian_weight)):
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
         if reconstruction_lr is not None and (reconstruction_steps == 0 or lr == 0):
@@ -183,6 +196,9 @@ class AdaINModule(L.LightningModule):
             if self.hparams.laplacian_weight > 0:
                 logged["train/laplacian_loss"] = laplacian_loss = self.laplacian_loss(output, content)
                 loss = loss + self.hparams.laplacian_weight * laplacian_loss
+            if self.hparams.identity_weight > 0:
+                logged["train/identity_loss"] = identity_loss = self.reconstruction_loss(torch.cat([content, style]))[0]
+                loss = loss + self.hparams.identity_weight * identity_loss
             self.log_dict(
                 {"train/loss": loss, **logged},
                 prog_bar=True,

@@ -196,14 +196,22 @@ def test_laplacian_loss_follows_li_et_al(pool):
     assert flat_shift.item() < 1e-10
 
 
-def test_laplacian_weight_adds_the_term_to_the_trained_loss(folders, tmp_path):
+def test_laplacian_and_identity_weights_add_their_terms_to_the_trained_loss(folders, tmp_path):
     import csv
 
     import lightning as L
     from lightning.pytorch.loggers import CSVLogger
 
     content, style = folders
-    module = AdaINModule(encoder="random", style_weight=0.5, laplacian_weight=30.0, laplacian_pool=2, image_every_n_steps=0)
+    module = AdaINModule(encoder="random", style_weight=0.5, identity_weight=20.0, laplacian_weight=30.0, laplacian_pool=2, image_every_n_steps=0)
+    identity_inputs: list[torch.Tensor] = []
+    reconstruction_loss = module.reconstruction_loss
+
+    def spy(images):
+        identity_inputs.append(images)
+        return reconstruction_loss(images)
+
+    module.reconstruction_loss = spy
     data = AdaINDataModule(str(content), str(style), batch_size=2, resize=40, crop=32, num_workers=0)
     trainer = L.Trainer(
         max_steps=2, accelerator="cpu", logger=CSVLogger(tmp_path), log_every_n_steps=1,
@@ -213,10 +221,13 @@ def test_laplacian_weight_adds_the_term_to_the_trained_loss(folders, tmp_path):
     rows = [row for row in csv.DictReader((Path(trainer.log_dir) / "metrics.csv").open()) if row.get("train/loss")]
     assert len(rows) == 2
     for row in rows:
-        laplacian = float(row["train/laplacian_loss"])
-        assert laplacian > 0
-        expected = float(row["train/content_loss"]) + 0.5 * float(row["train/style_loss"]) + 30.0 * laplacian
+        laplacian, identity = float(row["train/laplacian_loss"]), float(row["train/identity_loss"])
+        assert laplacian > 0 and identity > 0
+        expected = float(row["train/content_loss"]) + 0.5 * float(row["train/style_loss"]) + 30.0 * laplacian + 20.0 * identity
         assert math.isclose(float(row["train/loss"]), expected, rel_tol=1e-5)
+    assert [images.shape[0] for images in identity_inputs] == [4, 4]  # I_cc and I_ss: the content and style images
+    with pytest.raises(ValueError, match="identity_weight must be >= 0"):
+        AdaINModule(encoder="random", identity_weight=-1.0)
     with pytest.raises(ValueError, match="laplacian_weight must be >= 0"):
         AdaINModule(encoder="random", laplacian_weight=-1.0)
     with pytest.raises(ValueError, match="laplacian_pool must be a pooling size >= 1"):
