@@ -46,26 +46,7 @@ class AdaINModule(L.LightningModule):
         \mathcal{L} = w_c \,\mathrm{MSE}(f(g), t)
           + w_s \sum_{i=1}^{4} \mathrm{MSE}(\mu(\phi_i(g)), \mu(\phi_i(s))) + \mathrm{MSE}(\sigma(\phi_i(g)), \sigma(\phi_i(s)))
 
-    with ``phi_i`` the relu1_1 ... relu4_1 activations (paper eq. 11-13), plus, when
-    ``laplacian_weight`` > 0, the Laplacian loss of Li et al., "Laplacian-Steered Neural Style
-    Transfer" (ACM MM 2017):
-
-    .. math::
-        w_l \,\mathrm{MSE}(\Delta(P_p(g)), \Delta(P_p(c)))
-
-    with ``P_p`` a ``p x p`` average pooling (``laplacian_pool``) and ``Delta`` the 3x3 Laplacian
-    ``[[0, -1, 0], [-1, 4, -1], [0, -1, 0]]`` on each RGB channel (a mean, where the paper sums).
-    relu4_1 holds the content's layout but not its edges; this term keeps them. When
-    ``identity_weight`` > 0, the pixel identity loss of Park & Lee, "Arbitrary Style Transfer with
-    Style-Attentional Networks" (CVPR 2019) is added too:
-
-    .. math::
-        w_{id} \,\mathrm{MSE}(I_{xx}, x), \quad x \in \{c, s\}
-
-    with ``I_xx`` the output when content and style are both ``x``; for AdaIN,
-    ``AdaIN(f(x), f(x)) = f(x)``, so ``I_xx = decoder(f(x))`` and this is the loss of
-    ``reconstruction_steps`` kept on beside the AdaIN losses (the decoder keeps learning to draw the
-    content's edges, which the feature losses alone teach slowly). Adam, learning rate
+    with ``phi_i`` the relu1_1 ... relu4_1 activations (paper eq. 11-13). Adam, learning rate
     ``lr / (1 + lr_decay * step)``, optionally ramped up linearly over the first ``warmup_steps``
     (not in the paper; 0 turns it off).
 
@@ -96,10 +77,6 @@ class AdaINModule(L.LightningModule):
             a unit below zero for every input for good; a warm-up keeps those steps small while
             Adam's moment estimates settle.
         content_weight, style_weight: loss weights (paper: 1 and 10 with mean-squared losses).
-        identity_weight: weight of the pixel identity loss (SANet's lambda_identity1; paper: 0, no
-            such term).
-        laplacian_weight, laplacian_pool: weight and pooling size of the Laplacian loss (paper: 0,
-            no such term; Li et al. pool by 4 or 16 and weigh summed squares by 100 or more).
         channels_last: run the encoder and decoder on channels_last tensors (faster convolutions on
             CPUs with AVX-512 and on CUDA; the numbers are the same).
         image_every_n_steps: how often a grid of content | style | output rows is saved (0: never).
@@ -119,15 +96,12 @@ class AdaINModule(L.LightningModule):
         reconstruction_lr: float | None = None,
         content_weight: float = 1.0,
         style_weight: float = 10.0,
-        identity_weight: float = 0.0,
-        laplacian_weight: float = 0.0,
-        laplacian_pool: int = 2,
         channels_last: bool = False,
         image_every_n_steps: int = 500,
         num_grid_images: int = 4,
     ) -> None:
         super().__init__()
-        for name, value in (("lr", lr), ("reconstruction_lr", reconstruction_lr or 0.0), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight), ("identity_weight", identity_weight), ("laplacian_weight", laplacian_weight)):
+        for name, value in (("lr", lr), ("reconstruction_lr", reconstruction_lr or 0.0), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight)):
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
         if reconstruction_lr is not None and (reconstruction_steps == 0 or lr == 0):
@@ -135,8 +109,6 @@ class AdaINModule(L.LightningModule):
                 f"reconstruction_lr is the learning rate of the reconstruction_steps and is relative to lr: it needs "
                 f"reconstruction_steps > 0 and lr > 0, got reconstruction_steps={reconstruction_steps}, lr={lr}"
             )
-        if laplacian_pool < 1:
-            raise ValueError(f"laplacian_pool must be a pooling size >= 1 (1: no pooling), got {laplacian_pool}")
         self.save_hyperparameters()
         self.net = AdaINNetwork(build_encoder(encoder, encoder_path, encoder_seed), AdaINDecoder(), stats=stats)
 
@@ -158,17 +130,6 @@ class AdaINModule(L.LightningModule):
             wanted_mean, wanted_std = self._stats(wanted)
             style_loss = style_loss + F.mse_loss(produced_mean, wanted_mean) + F.mse_loss(produced_std, wanted_std)
         return content_loss, style_loss, output
-
-    def laplacian_loss(self, output: Tensor, content: Tensor) -> Tensor:
-        """``MSE(Laplacian(pool(output)), Laplacian(pool(content)))`` in float32 (Li et al., 2017)."""
-        pool = self.hparams.laplacian_pool
-        images = torch.cat([output, content]).float()
-        if pool > 1:
-            images = F.avg_pool2d(images, pool)
-        kernel = images.new_tensor([[0.0, -1.0, 0.0], [-1.0, 4.0, -1.0], [0.0, -1.0, 0.0]]).expand(images.shape[1], 1, 3, 3)
-        edges = F.conv2d(images, kernel, groups=images.shape[1])
-        produced, wanted = edges.chunk(2)
-        return F.mse_loss(produced, wanted)
 
     def reconstruction_loss(self, images: Tensor) -> tuple[Tensor, Tensor]:
         """``(MSE(decoder(f(x)), x), decoder(f(x)))``: the pre-training loss of ``reconstruction_steps``."""
@@ -192,15 +153,8 @@ class AdaINModule(L.LightningModule):
         else:
             content_loss, style_loss, output = self.losses(content, style)
             loss = self.hparams.content_weight * content_loss + self.hparams.style_weight * style_loss
-            logged = {"train/content_loss": content_loss, "train/style_loss": style_loss}
-            if self.hparams.laplacian_weight > 0:
-                logged["train/laplacian_loss"] = laplacian_loss = self.laplacian_loss(output, content)
-                loss = loss + self.hparams.laplacian_weight * laplacian_loss
-            if self.hparams.identity_weight > 0:
-                logged["train/identity_loss"] = identity_loss = self.reconstruction_loss(torch.cat([content, style]))[0]
-                loss = loss + self.hparams.identity_weight * identity_loss
             self.log_dict(
-                {"train/loss": loss, **logged},
+                {"train/loss": loss, "train/content_loss": content_loss, "train/style_loss": style_loss},
                 prog_bar=True,
                 batch_size=content.shape[0],
             )
