@@ -118,7 +118,7 @@ def test_the_model_refuses_data_with_another_class_count(tmp_path: Path) -> None
 def test_training_config_files_parse() -> None:
     import yaml
 
-    for name in ("spade.yaml", "spade-tiny.yaml", "spade-clade.yaml", "spade-scenes.yaml"):
+    for name in ("spade.yaml", "spade-tiny.yaml", "spade-clade.yaml", "spade-default.yaml"):
         config = yaml.safe_load((Path(__file__).parents[2] / "configs" / name).read_text())
         assert config["model"]["class_path"] == "models.spade.SPADEModule"
         init = config["model"]["init_args"]
