@@ -66,9 +66,20 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterat
         for entry in temporary.rglob("*"):  # some writers (safetensors) create their files 0600
             if entry.is_file() and not entry.is_symlink():
                 _default_permissions(entry, directory=False)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(temporary, target)
+        with _interrupts_deferred():  # the old folder is moved aside, not deleted, until the new one is in place
+            previous = None
+            if target.exists():
+                previous = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent)) / target.name
+                os.replace(target, previous)
+            try:
+                os.replace(temporary, target)
+            except BaseException:
+                if previous is not None:
+                    os.replace(previous, target)
+                    previous.parent.rmdir()
+                raise
+            if previous is not None:
+                shutil.rmtree(previous.parent, ignore_errors=True)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
 

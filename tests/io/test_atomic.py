@@ -108,3 +108,25 @@ def test_export_onto_an_existing_file_is_refused_and_keeps_the_file(tmp_path) ->
     with pytest.raises(FileExistsError, match="is a file, not a folder"):
         save_pretrained(tmp_path / "taken", {"w": torch.ones(1)}, {"kind": "a"}, overwrite=True)
     assert (tmp_path / "taken").read_text() == "mine"
+
+
+def test_overwriting_a_folder_keeps_the_old_one_if_moving_the_new_one_in_fails(tmp_path, monkeypatch) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "old.txt").write_text("old")
+    real_replace = os.replace
+
+    def failing_replace(source, destination):
+        if str(source).endswith(".tmp"):
+            raise OSError(28, "No space left on device")
+        return real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="No space"), atomic_directory(tmp_path / "out", overwrite=True) as folder:
+        (folder / "new.txt").write_text("new")
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # nothing left beside it
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["old.txt"]
+    with atomic_directory(tmp_path / "out", overwrite=True) as folder:
+        (folder / "new.txt").write_text("new")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["new.txt"]
