@@ -139,17 +139,6 @@ def hand_drawn_labels(side: int = SIDE) -> torch.Tensor:
     return torch.from_numpy(np.asarray(image).astype("int64"))
 
 
-def example_labels(name: str) -> torch.Tensor:
-    """Class ids of ``examples/scenes/NAME.png`` (RGB in the scene palette), resized to ``SIDE``."""
-    image = Image.open(ROOT / "examples" / "scenes" / f"{name}.png").convert("RGB").resize((SIDE, SIDE), Image.Resampling.NEAREST)
-    pixels = torch.from_numpy(np.asarray(image).astype("int64"))
-    colours = torch.tensor(SCENE_CLASSES.colours)
-    matches = (pixels[:, :, None, :] == colours[None, None]).all(-1)
-    if not bool(matches.any(-1).all()):
-        raise SystemExit(f"examples/scenes/{name}.png has colours outside the scene palette")
-    return matches.float().argmax(-1)
-
-
 def loss_summary(log_dirs: list[Path]) -> str:
     """Mean of each logged loss over the first and the last tenth of the run (TensorBoard event files)."""
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -195,7 +184,7 @@ def comparison_table(before: list[dict[str, object]], after: list[dict[str, obje
 def sample_grid(after: Synthesizer, before: Synthesizer, textures: Path) -> torch.Tensor:
     """Columns: the example maps, the hand drawing, two held-out scenes; rows: map, real, before, after x3."""
     scenes = SceneGenerator(SIDE, textures)
-    columns: list[tuple[torch.Tensor | None, torch.Tensor]] = [(None, example_labels(name)) for name in EXAMPLES]
+    columns: list[tuple[torch.Tensor | None, torch.Tensor]] = [(None, after.label_ids(ROOT / "examples" / "scenes" / f"{name}.png")) for name in EXAMPLES]
     columns += [(None, hand_drawn_labels())] + [scenes.generate(seed) for seed in GRID_SEEDS]
     colours = torch.tensor(SCENE_CLASSES.colours, dtype=torch.float32) / 255
     maps = [labels for _, labels in columns]
