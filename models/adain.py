@@ -12,6 +12,7 @@ from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
 from stylesynth.nets import AdaINDecoder, AdaINNetwork, VGGEncoder
+from stylesynth.nets.vgg import STYLE_LAYERS
 from stylesynth.norm.functional import adain, channel_stats
 
 __all__ = ["AdaINModule", "ENCODERS", "build_encoder"]
@@ -45,8 +46,14 @@ class AdaINModule(L.LightningModule):
     .. math::
         \mathcal{L} = w_c \,\mathrm{MSE}(f(g), t)
           + w_s \sum_{i=1}^{4} \mathrm{MSE}(\mu(\phi_i(g)), \mu(\phi_i(s))) + \mathrm{MSE}(\sigma(\phi_i(g)), \sigma(\phi_i(s)))
+          + w_l \sum_{i \in \text{layout\_layers}} \mathrm{MSE}(\bar\phi_i(g), \bar\phi_i(c))
 
-    with ``phi_i`` the relu1_1 ... relu4_1 activations (paper eq. 11-13). Adam, learning rate
+    with ``phi_i`` the relu1_1 ... relu4_1 activations (paper eq. 11-13). The last term (not in the
+    paper; ``layout_weight`` 0 leaves it out) compares the output's and the content's activations at
+    finer layers after normalising each channel to mean 0 and standard deviation 1 (``bar phi``), as
+    the content losses of SANet (Park & Lee 2019) and AdaAttN (Liu et al. 2021) do: it asks for the
+    content's edges where they are, at 1/2 or 1/4 of the resolution instead of relu4_1's 1/8, and
+    says nothing about the channel statistics that the style term sets. Adam, learning rate
     ``lr / (1 + lr_decay * step)``, optionally ramped up linearly over the first ``warmup_steps``
     (not in the paper; 0 turns it off).
 
@@ -77,6 +84,8 @@ class AdaINModule(L.LightningModule):
             a unit below zero for every input for good; a warm-up keeps those steps small while
             Adam's moment estimates settle.
         content_weight, style_weight: loss weights (paper: 1 and 10 with mean-squared losses).
+        layout_weight: weight of the normalised content term at ``layout_layers`` (paper: none, 0).
+        layout_layers: the layers of that term, from relu1_1 ... relu4_1 (``None``: relu2_1 and relu3_1).
         channels_last: run the encoder and decoder on channels_last tensors (faster convolutions on
             CPUs with AVX-512 and on CUDA; the numbers are the same).
         image_every_n_steps: how often a grid of content | style | output rows is saved (0: never).
@@ -96,12 +105,14 @@ class AdaINModule(L.LightningModule):
         reconstruction_lr: float | None = None,
         content_weight: float = 1.0,
         style_weight: float = 10.0,
+        layout_weight: float = 0.0,
+        layout_layers: list[str] | None = None,
         channels_last: bool = False,
         image_every_n_steps: int = 500,
         num_grid_images: int = 4,
     ) -> None:
         super().__init__()
-        for name, value in (("lr", lr), ("reconstruction_lr", reconstruction_lr or 0.0), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight)):
+        for name, value in (("lr", lr), ("reconstruction_lr", reconstruction_lr or 0.0), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight), ("layout_weight", layout_weight)):
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
         if reconstruction_lr is not None and (reconstruction_steps == 0 or lr == 0):
@@ -109,18 +120,30 @@ class AdaINModule(L.LightningModule):
                 f"reconstruction_lr is the learning rate of the reconstruction_steps and is relative to lr: it needs "
                 f"reconstruction_steps > 0 and lr > 0, got reconstruction_steps={reconstruction_steps}, lr={lr}"
             )
+        layout_layers = ["relu2_1", "relu3_1"] if layout_layers is None else list(layout_layers)
+        if not layout_layers or any(layer not in STYLE_LAYERS for layer in layout_layers) or len(set(layout_layers)) != len(layout_layers):
+            raise ValueError(f"layout_layers must be distinct layers among {', '.join(STYLE_LAYERS)}, got {list(layout_layers)}")
         self.save_hyperparameters()
+        self._layout_indices = [STYLE_LAYERS.index(layer) for layer in layout_layers]
         self.net = AdaINNetwork(build_encoder(encoder, encoder_path, encoder_seed), AdaINDecoder(), stats=stats)
 
     def _stats(self, features: Tensor) -> tuple[Tensor, Tensor]:
         return channel_stats(features, self.net.eps, self.net.unbiased)
 
-    def losses(self, content: Tensor, style: Tensor) -> tuple[Tensor, Tensor, Tensor]:
-        """``(content_loss, style_loss, output)`` for a batch, before weighting."""
+    def _normalised(self, features: Tensor) -> Tensor:
+        mean, std = self._stats(features.float())
+        return (features.float() - mean) / std
+
+    def losses(self, content: Tensor, style: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """``(content_loss, style_loss, layout_loss, output)`` for a batch, before weighting.
+
+        ``layout_loss`` is 0 (and not computed) while ``layout_weight`` is 0.
+        """
         encoder = self.net.encoder
         with torch.no_grad():
             style_features = encoder(style)
-            target = adain(encoder.encode(content), style_features[-1], eps=self.net.eps, unbiased=self.net.unbiased)
+            content_features = encoder(content)
+            target = adain(content_features[-1], style_features[-1], eps=self.net.eps, unbiased=self.net.unbiased)
         output = self.net.decoder(target)
         output_features = encoder(output)
         content_loss = F.mse_loss(output_features[-1], target)
@@ -129,7 +152,11 @@ class AdaINModule(L.LightningModule):
             produced_mean, produced_std = self._stats(produced)
             wanted_mean, wanted_std = self._stats(wanted)
             style_loss = style_loss + F.mse_loss(produced_mean, wanted_mean) + F.mse_loss(produced_std, wanted_std)
-        return content_loss, style_loss, output
+        layout_loss = output.new_zeros(())
+        if self.hparams.layout_weight:
+            for index in self._layout_indices:
+                layout_loss = layout_loss + F.mse_loss(self._normalised(output_features[index]), self._normalised(content_features[index]))
+        return content_loss, style_loss, layout_loss, output
 
     def reconstruction_loss(self, images: Tensor) -> tuple[Tensor, Tensor]:
         """``(MSE(decoder(f(x)), x), decoder(f(x)))``: the pre-training loss of ``reconstruction_steps``."""
@@ -151,10 +178,14 @@ class AdaINModule(L.LightningModule):
             output = output[: content.shape[0]]
             self.log("train/reconstruction_loss", loss, prog_bar=True, batch_size=content.shape[0])
         else:
-            content_loss, style_loss, output = self.losses(content, style)
-            loss = self.hparams.content_weight * content_loss + self.hparams.style_weight * style_loss
+            content_loss, style_loss, layout_loss, output = self.losses(content, style)
+            hp = self.hparams
+            loss = hp.content_weight * content_loss + hp.style_weight * style_loss + hp.layout_weight * layout_loss
+            logged = {"train/loss": loss, "train/content_loss": content_loss, "train/style_loss": style_loss}
+            if hp.layout_weight:
+                logged["train/layout_loss"] = layout_loss
             self.log_dict(
-                {"train/loss": loss, "train/content_loss": content_loss, "train/style_loss": style_loss},
+                logged,
                 prog_bar=True,
                 batch_size=content.shape[0],
             )

@@ -65,7 +65,8 @@ def test_tiny_config_trains_exports_and_loads(folders, tmp_path, capsys):
 def test_losses_follow_the_paper(encoder_name):
     module = AdaINModule(encoder=encoder_name)
     content, style = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
-    content_loss, style_loss, output = module.losses(content, style)
+    content_loss, style_loss, layout_loss, output = module.losses(content, style)
+    assert layout_loss.item() == 0.0  # layout_weight 0: the paper's losses only
     encoder = module.net.encoder
     with torch.no_grad():
         target = adain(encoder.encode(content), encoder.encode(style))
@@ -79,6 +80,30 @@ def test_losses_follow_the_paper(encoder_name):
     assert output.shape == content.shape
     carries = torch.equal(encoder.convs.conv1_1.weight[0, 0], torch.tensor([[0.0, 0, 0], [0, 1, 0], [0, 0, 0]]))
     assert carries == (encoder_name == "random_carry")
+
+
+def test_layout_loss_compares_channel_normalised_activations_of_output_and_content():
+    module = AdaINModule(encoder="random", layout_weight=2.0, layout_layers=["relu1_1", "relu3_1"])
+    torch.manual_seed(0)
+    content, style = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
+    _, _, layout_loss, output = module.losses(content, style)
+    encoder = module.net.encoder
+    with torch.no_grad():
+        produced, wanted = encoder(output.detach()), encoder(content)
+
+    def normalised(features: torch.Tensor) -> torch.Tensor:  # per image and channel, biased variance, eps inside the root
+        features = features.double()
+        mean = features.mean((2, 3), keepdim=True)
+        return (features - mean) / (features.var((2, 3), unbiased=False, keepdim=True) + 1e-5).sqrt()
+
+    expected = sum(torch.mean((normalised(produced[i]) - normalised(wanted[i])) ** 2) for i in (0, 2))
+    assert math.isclose(layout_loss.item(), expected.item(), rel_tol=1e-4)
+    assert layout_loss.requires_grad  # it trains the decoder
+    for layers in (["relu5_1"], [], ["relu2_1", "relu2_1"]):
+        with pytest.raises(ValueError, match="layout_layers must be distinct layers among relu1_1, relu2_1, relu3_1, relu4_1"):
+            AdaINModule(encoder="random", layout_layers=layers)
+    with pytest.raises(ValueError, match="layout_weight"):
+        AdaINModule(encoder="random", layout_weight=-1.0)
 
 
 def test_only_the_decoder_trains_with_decaying_learning_rate():
@@ -210,6 +235,6 @@ def test_hed_vgg16_encoder_and_channels_last_give_the_losses_of_the_contiguous_p
     content, style = torch.rand(2, 3, 32, 32), torch.rand(2, 3, 32, 32)
     expected = plain.losses(content, style)
     got = fast.losses(content.contiguous(memory_format=torch.channels_last), style.contiguous(memory_format=torch.channels_last))
-    assert got[2].is_contiguous(memory_format=torch.channels_last)
+    assert got[3].is_contiguous(memory_format=torch.channels_last)
     for a, b in zip(got, expected, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
