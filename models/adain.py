@@ -38,6 +38,18 @@ def build_encoder(encoder: str, encoder_path: str | None = None, encoder_seed: i
     raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, got {encoder!r}")
 
 
+_NOT_PLAIN = object()
+
+
+def _plain(value: object) -> object:
+    """``value`` if it is a str, number, bool or None, or a list of them (tuples become lists); else ``_NOT_PLAIN``."""
+    if isinstance(value, (str, int, float, bool, type(None))):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(item, (str, int, float, bool)) for item in value):
+        return list(value)
+    return _NOT_PLAIN
+
+
 class AdaINModule(L.LightningModule):
     r"""Trains the decoder of AdaIN style transfer; the VGG encoder stays fixed.
 
@@ -228,6 +240,6 @@ class AdaINModule(L.LightningModule):
         checkpoint["stylesynth"] = {
             "kind": "adain",
             "config": self.net.config(),
-            "training": {key: value for key, value in self.hparams.items() if isinstance(value, (str, int, float, bool, type(None)))},
+            "training": {key: _plain(value) for key, value in self.hparams.items() if _plain(value) is not _NOT_PLAIN},
             "global_step": int(self.global_step),
         }

@@ -45,7 +45,7 @@ def edit(checkpoint: dict, changes: dict[str, object]) -> None:
             raise SystemExit(f"{key}: the checkpoint holds a {type(old).__name__} ({old!r}), got a {type(value).__name__} ({value!r})")
         hparams[key] = value
         training = checkpoint.get("stylesynth", {}).get("training")
-        if isinstance(training, dict) and key in training:
+        if isinstance(training, dict):  # what `stylesynth export` writes to config.json
             training[key] = value
     if "lr" in changes:
         rate = float(changes["lr"])

@@ -238,3 +238,11 @@ def test_hed_vgg16_encoder_and_channels_last_give_the_losses_of_the_contiguous_p
     assert got[3].is_contiguous(memory_format=torch.channels_last)
     for a, b in zip(got, expected, strict=True):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
+def test_checkpoint_records_list_hyper_parameters_for_config_json():
+    module = AdaINModule(encoder="random", layout_weight=1.0, layout_layers=["relu3_1"])
+    checkpoint: dict = {}
+    module.on_save_checkpoint(checkpoint)
+    training = checkpoint["stylesynth"]["training"]
+    assert training["layout_layers"] == ["relu3_1"] and training["layout_weight"] == 1.0
