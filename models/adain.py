@@ -132,6 +132,8 @@ class AdaINModule(L.LightningModule):
                 f"reconstruction_lr is the learning rate of the reconstruction_steps and is relative to lr: it needs "
                 f"reconstruction_steps > 0 and lr > 0, got reconstruction_steps={reconstruction_steps}, lr={lr}"
             )
+        if isinstance(layout_layers, str):  # one layer given on its own
+            layout_layers = [layout_layers]
         layout_layers = ["relu2_1", "relu3_1"] if layout_layers is None else list(layout_layers)
         if not layout_layers or any(layer not in STYLE_LAYERS for layer in layout_layers) or len(set(layout_layers)) != len(layout_layers):
             raise ValueError(f"layout_layers must be distinct layers among {', '.join(STYLE_LAYERS)}, got {list(layout_layers)}")

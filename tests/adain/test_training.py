@@ -99,7 +99,8 @@ def test_layout_loss_compares_channel_normalised_activations_of_output_and_conte
     expected = sum(torch.mean((normalised(produced[i]) - normalised(wanted[i])) ** 2) for i in (0, 2))
     assert math.isclose(layout_loss.item(), expected.item(), rel_tol=1e-4)
     assert layout_loss.requires_grad  # it trains the decoder
-    for layers in (["relu5_1"], [], ["relu2_1", "relu2_1"]):
+    assert AdaINModule(encoder="random", layout_layers="relu3_1")._layout_indices == [2]  # a single name, not its letters
+    for layers in (["relu5_1"], [], ["relu2_1", "relu2_1"], "conv3_1"):
         with pytest.raises(ValueError, match="layout_layers must be distinct layers among relu1_1, relu2_1, relu3_1, relu4_1"):
             AdaINModule(encoder="random", layout_layers=layers)
     with pytest.raises(ValueError, match="layout_weight"):
