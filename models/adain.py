@@ -13,7 +13,7 @@ from torchvision.utils import make_grid, save_image
 
 from stylesynth.nets import AdaINDecoder, AdaINNetwork, VGGEncoder
 from stylesynth.nets.vgg import STYLE_LAYERS
-from stylesynth.norm.functional import adain, channel_stats
+from stylesynth.norm.functional import adain, channel_stats, instance_norm
 
 __all__ = ["AdaINModule", "ENCODERS", "build_encoder"]
 
@@ -38,16 +38,11 @@ def build_encoder(encoder: str, encoder_path: str | None = None, encoder_seed: i
     raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, got {encoder!r}")
 
 
-_NOT_PLAIN = object()
-
-
-def _plain(value: object) -> object:
-    """``value`` if it is a str, number, bool or None, or a list of them (tuples become lists); else ``_NOT_PLAIN``."""
-    if isinstance(value, (str, int, float, bool, type(None))):
-        return value
-    if isinstance(value, (list, tuple)) and all(isinstance(item, (str, int, float, bool)) for item in value):
-        return list(value)
-    return _NOT_PLAIN
+def _is_plain(value: object) -> bool:
+    """A str, number, bool or None, or a list or tuple of them: what config.json can hold."""
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(item, (str, int, float, bool)) for item in value)
+    return isinstance(value, (str, int, float, bool, type(None)))
 
 
 class AdaINModule(L.LightningModule):
@@ -144,10 +139,6 @@ class AdaINModule(L.LightningModule):
     def _stats(self, features: Tensor) -> tuple[Tensor, Tensor]:
         return channel_stats(features, self.net.eps, self.net.unbiased)
 
-    def _normalised(self, features: Tensor) -> Tensor:
-        mean, std = self._stats(features.float())
-        return (features.float() - mean) / std
-
     def losses(self, content: Tensor, style: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """``(content_loss, style_loss, layout_loss, output)`` for a batch, before weighting.
 
@@ -169,7 +160,8 @@ class AdaINModule(L.LightningModule):
         layout_loss = output.new_zeros(())
         if self.hparams.layout_weight:
             for index in self._layout_indices:
-                layout_loss = layout_loss + F.mse_loss(self._normalised(output_features[index]), self._normalised(content_features[index]))
+                produced, wanted = (instance_norm(features[index].float(), eps=self.net.eps) for features in (output_features, content_features))
+                layout_loss = layout_loss + F.mse_loss(produced, wanted)
         return content_loss, style_loss, layout_loss, output
 
     def reconstruction_loss(self, images: Tensor) -> tuple[Tensor, Tensor]:
@@ -242,6 +234,6 @@ class AdaINModule(L.LightningModule):
         checkpoint["stylesynth"] = {
             "kind": "adain",
             "config": self.net.config(),
-            "training": {key: _plain(value) for key, value in self.hparams.items() if _plain(value) is not _NOT_PLAIN},
+            "training": {key: list(value) if isinstance(value, tuple) else value for key, value in self.hparams.items() if _is_plain(value)},
             "global_step": int(self.global_step),
         }
