@@ -5,6 +5,10 @@ Layers (built by name with :func:`build`)::
     batch, sync_batch, batch_renorm, layer, instance, group, rms, filter_response,
     adain, conditional_instance, spade, clade
 
+Modulated by a network input (built directly)::
+
+    CodeConditionalInstanceNorm (gamma and beta from a style code)
+
 Weight re-parametrizations (applied to a module, folded away with :func:`fold`)::
 
     weight_norm, weight_standardization (and WSConv2d), spectral_norm
@@ -18,7 +22,7 @@ from .adain import AdaIN
 from .batch import BatchNorm
 from .batch_renorm import BatchRenorm
 from .clade import CLADE
-from .conditional_instance import ConditionalInstanceNorm
+from .conditional_instance import CodeConditionalInstanceNorm, ConditionalInstanceNorm
 from .filter_response import FilterResponseNorm
 from .fold import fold
 from .group import GroupNorm, LayerNorm
@@ -36,6 +40,7 @@ __all__ = [
     "BatchNorm",
     "BatchRenorm",
     "CLADE",
+    "CodeConditionalInstanceNorm",
     "ConditionalInstanceNorm",
     "FilterResponseNorm",
     "GroupNorm",

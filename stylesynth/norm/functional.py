@@ -23,6 +23,7 @@ __all__ = [
     "class_affine",
     "class_positional_map",
     "conditional_instance_norm",
+    "instance_norm_modulated",
     "filter_response_norm",
     "group_norm",
     "instance_norm",
@@ -253,6 +254,38 @@ def conditional_instance_norm(
     normalized = instance_norm(x, eps=eps)
     shape = (gamma.shape[0], x.shape[1]) + (1,) * (x.dim() - 2)
     return torch.addcmul(beta.reshape(shape).to(x.dtype), normalized, gamma.reshape(shape).to(x.dtype))
+
+
+def instance_norm_modulated(x: Tensor, gamma: Tensor, beta: Tensor, eps: float = 1e-5) -> Tensor:
+    """Instance normalization with a given affine per sample, or per sample and position.
+
+    .. math:: y_{n,c,p} = \\gamma_{n,c,p} \\frac{x_{n,c,p} - \\mu_{n,c}}{\\sqrt{\\sigma^2_{n,c} + \\epsilon}} + \\beta_{n,c,p}
+
+    The conditional instance normalization of Ghiasi et al. 2017 (gamma and beta predicted from a
+    style code) and its spatial form (Dumoulin et al. 2017, section 5: per-pixel parameters from
+    a mask). ``gamma`` and ``beta`` are ``(N, C)`` (or ``(1, C)``) or ``(N, C, *)`` with the
+    input's spatial shape; statistics are biased, over ``(*)``, computed in float32 for
+    low-precision input; gamma is used as is (not ``1 + gamma``).
+    """
+    spatial = tuple(x.shape[2:])
+    for name, value in (("gamma", gamma), ("beta", beta)):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"instance_norm_modulated: {name} must be a tensor, got {type(value).__name__}")
+        per_sample = value.dim() == 2
+        per_position = value.dim() == x.dim() and tuple(value.shape[2:]) == spatial
+        if not (per_sample or per_position) or value.shape[0] not in (1, x.shape[0]) or value.shape[1] != x.shape[1]:
+            raise ValueError(
+                f"instance_norm_modulated: {name} must have shape ({x.shape[0]}, {x.shape[1]}) or "
+                f"({x.shape[0]}, {x.shape[1]}, {', '.join(map(str, spatial))}), got {tuple(value.shape)}"
+            )
+    normalized = instance_norm(x, eps=eps)
+
+    def expand(value: Tensor) -> Tensor:
+        if value.dim() == 2:
+            value = value.reshape(value.shape + (1,) * len(spatial))
+        return value.to(x.dtype)
+
+    return torch.addcmul(expand(beta), normalized, expand(gamma))
 
 
 def rms_norm(x: Tensor, weight: Tensor | None = None, eps: float = 1e-5) -> Tensor:
