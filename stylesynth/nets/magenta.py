@@ -1,0 +1,201 @@
+"""Magenta's real-time arbitrary style transfer networks (Ghiasi et al. 2017), on stylesynth.norm.
+
+- :class:`StylePredictor`: MobileNet-v2 (batch norm folded into the convs, ReLU6, TensorFlow
+  "SAME" padding), spatial mean, a 1x1 conv to the style code. Magenta distilled it from the
+  paper's Inception-v3 predictor.
+- :class:`GhiasiTransformer`: the transformer of Johnson et al. 2016 with
+  :class:`~stylesynth.norm.CodeConditionalInstanceNorm` after every conv of its residual and
+  expanding parts (13 layers), reflection padding, nearest x2 upsampling, a sigmoid output.
+- :class:`MagentaArbitraryNetwork`: both, with the config that checkpoints store.
+
+All are fully convolutional: any content size; the transformer pads by reflection to a multiple
+of 4 and crops back.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from ..norm import CodeConditionalInstanceNorm
+
+# MobileNet-v2 (Sandler et al. 2018), width 1.0: (expansion t, output channels c, repeats n, stride s).
+MOBILENET_V2_BLOCKS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+
+
+#: the smallest content side: the 9x9 reflection pad needs 5 pixels, the 1/4-scale residual pads 2.
+MIN_CONTENT_SIZE = 8
+
+
+class SameConv2d(nn.Conv2d):
+    """A conv with TensorFlow's "SAME" padding: total ``max((ceil(n/s) - 1) s + k - n, 0)``, the extra pixel at the end."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        pads = []
+        for size, k, s in zip(reversed(x.shape[2:]), reversed(self.kernel_size), reversed(self.stride)):
+            total = max((math.ceil(size / s) - 1) * s + k - size, 0)
+            pads += [total // 2, total - total // 2]
+        return F.conv2d(F.pad(x, pads), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+def _conv_relu6(c_in: int, c_out: int, kernel: int, stride: int = 1, groups: int = 1) -> nn.Sequential:
+    return nn.Sequential(SameConv2d(c_in, c_out, kernel, stride, groups=groups), nn.ReLU6())
+
+
+class InvertedResidual(nn.Module):
+    """MobileNet-v2's block: 1x1 expand + ReLU6 (skipped for t = 1), 3x3 depthwise + ReLU6, 1x1 project; identity added when shapes match."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int, expansion: int) -> None:
+        super().__init__()
+        hidden = c_in * expansion
+        self.expand = _conv_relu6(c_in, hidden, 1) if expansion != 1 else nn.Identity()
+        self.depthwise = _conv_relu6(hidden, hidden, 3, stride, groups=hidden)
+        self.project = nn.Conv2d(hidden, c_out, 1)
+        self.residual = stride == 1 and c_in == c_out
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = self.project(self.depthwise(self.expand(x)))
+        return x + y if self.residual else y
+
+
+class StylePredictor(nn.Module):
+    """Style image in [0, 1] ``(N, 3, H, W)`` -> style code ``(N, code_dim)``: MobileNet-v2 features, spatial mean, a 1x1 conv."""
+
+    def __init__(self, code_dim: int = 100) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [_conv_relu6(3, 32, 3, 2)]
+        c_in = 32
+        for expansion, c_out, repeats, stride in MOBILENET_V2_BLOCKS:
+            for i in range(repeats):
+                layers.append(InvertedResidual(c_in, c_out, stride if i == 0 else 1, expansion))
+                c_in = c_out
+        layers.append(_conv_relu6(c_in, 1280, 1))
+        self.features = nn.Sequential(*layers)
+        self.bottleneck = nn.Conv2d(1280, code_dim, 1)
+
+    def forward(self, style: Tensor) -> Tensor:
+        features = self.features(style).mean(dim=(2, 3), keepdim=True)
+        return self.bottleneck(features).flatten(1)
+
+
+class _ReflectConv(nn.Sequential):
+    """Reflection padding by ``k // 2``, then a valid conv."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int = 1, bias: bool = True) -> None:
+        super().__init__(nn.ReflectionPad2d(kernel // 2), nn.Conv2d(c_in, c_out, kernel, stride, bias=bias))
+
+
+class _ResidualBlock(nn.Module):
+    def __init__(self, channels: int, code_dim: int) -> None:
+        super().__init__()
+        self.conv1 = _ReflectConv(channels, channels, 3, bias=False)
+        self.norm1 = CodeConditionalInstanceNorm(channels, code_dim)
+        self.conv2 = _ReflectConv(channels, channels, 3, bias=False)
+        self.norm2 = CodeConditionalInstanceNorm(channels, code_dim)
+
+    def forward(self, x: Tensor, code: Tensor) -> Tensor:
+        y = F.relu(self.norm1(self.conv1(x), code))
+        return x + self.norm2(self.conv2(y), code)
+
+
+class GhiasiTransformer(nn.Module):
+    """Content in [0, 1] ``(N, 3, H, W)`` and a style code -> stylized image in [0, 1] of the content's size.
+
+    ``code`` is ``(N, code_dim)`` or ``(N, code_dim, H, W)`` (a code per content pixel: masks).
+    Widths ``width`` x (32, 64, 128); Magenta's mobile network uses ``width=0.25``.
+    """
+
+    def __init__(self, width: float = 0.25, code_dim: int = 100, num_residual: int = 5) -> None:
+        super().__init__()
+        c1, c2, c3 = (int(round(c * width)) for c in (32, 64, 128))
+        self.contract = nn.ModuleList([_ReflectConv(3, c1, 9), _ReflectConv(c1, c2, 3, 2), _ReflectConv(c2, c3, 3, 2)])
+        self.residual = nn.ModuleList([_ResidualBlock(c3, code_dim) for _ in range(num_residual)])
+        self.expand_convs = nn.ModuleList([_ReflectConv(c3, c2, 3, bias=False), _ReflectConv(c2, c1, 3, bias=False), _ReflectConv(c1, 3, 9, bias=False)])
+        self.expand_norms = nn.ModuleList([CodeConditionalInstanceNorm(c, code_dim) for c in (c2, c1, 3)])
+
+    def forward(self, content: Tensor, code: Tensor) -> Tensor:
+        height, width = content.shape[-2:]
+        if min(height, width) < MIN_CONTENT_SIZE:
+            raise ValueError(f"GhiasiTransformer: content must be at least {MIN_CONTENT_SIZE}x{MIN_CONTENT_SIZE} pixels, got {height}x{width}")
+        pad_h, pad_w = -height % 4, -width % 4
+        if pad_h or pad_w:
+            content = F.pad(content, (0, pad_w, 0, pad_h), mode="reflect")
+            if code.dim() == 4:
+                code = F.pad(code, (0, pad_w, 0, pad_h), mode="replicate")
+        x = content
+        for conv in self.contract:
+            x = F.relu(conv(x))
+        for block in self.residual:
+            x = block(x, code)
+        for i, (conv, norm) in enumerate(zip(self.expand_convs, self.expand_norms)):
+            if i < 2:
+                x = F.interpolate(x, scale_factor=2, mode="nearest")
+            x = norm(conv(x), code)
+            x = F.relu(x) if i < 2 else torch.sigmoid(x)
+        return x[..., :height, :width]
+
+
+class MagentaArbitraryNetwork(nn.Module):
+    """Magenta's arbitrary style network: :class:`StylePredictor` + :class:`GhiasiTransformer`.
+
+    ``style_code(style)`` predicts codes from style images at ``style_size`` (Magenta: 256x256);
+    ``forward(content, code)`` renders. Magenta's strength ``w`` mixes codes,
+    ``w * P(style) + (1 - w) * P(content)`` (identity interpolation): see :meth:`blend`.
+    """
+
+    KIND = "magenta-arbitrary"
+
+    def __init__(self, width: float = 0.25, code_dim: int = 100, style_size: int = 256) -> None:
+        super().__init__()
+        self.width, self.code_dim, self.style_size = width, code_dim, style_size
+        self.predictor = StylePredictor(code_dim)
+        self.transformer = GhiasiTransformer(width, code_dim)
+
+    def config(self) -> dict[str, Any]:
+        return {"kind": self.KIND, "width": self.width, "code_dim": self.code_dim, "style_size": self.style_size}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], state_dict: Mapping[str, Tensor] | None = None, source: str = "checkpoint") -> MagentaArbitraryNetwork:
+        """The network a checkpoint's ``config.json`` describes, with ``state_dict`` loaded strictly."""
+        from ..io import CheckpointError, load_state_strict
+
+        if config.get("kind") != cls.KIND:
+            raise CheckpointError(f"{source}: holds a {config.get('kind')!r} checkpoint, expected a {cls.KIND!r} one")
+        try:
+            network = cls(float(config.get("width", 0.25)), int(config.get("code_dim", 100)), int(config.get("style_size", 256)))
+        except (TypeError, ValueError) as error:
+            raise CheckpointError(f"{source}: invalid {cls.KIND} config ({error})") from None
+        if state_dict is not None:
+            load_state_strict(network, state_dict, source)
+        return network.eval()
+
+    @classmethod
+    def from_pretrained(cls, source: str | os.PathLike = "magenta-arbitrary") -> MagentaArbitraryNetwork:
+        """A checkpoint folder (or its ``model.safetensors``) or the bundled name, through the project's one resolver and reader."""
+        from ..io import load_pretrained, resolve_checkpoint
+
+        path = resolve_checkpoint(source, cls.KIND)
+        if path.is_file() and path.suffix.lower() == ".safetensors":
+            path = path.parent
+        state_dict, config = load_pretrained(path, kind=cls.KIND)
+        return cls.from_config(config, state_dict, source=str(path))
+
+    def style_code(self, style: Tensor) -> Tensor:
+        """Codes ``(N, code_dim)`` of style images in [0, 1], resized to ``style_size`` squared (bilinear, antialiased)."""
+        if style.shape[-2:] != (self.style_size, self.style_size):
+            style = F.interpolate(style, size=(self.style_size, self.style_size), mode="bilinear", antialias=True, align_corners=False)
+        return self.predictor(style)
+
+    @staticmethod
+    def blend(style_code: Tensor, content_code: Tensor, strength: float) -> Tensor:
+        """Magenta's identity interpolation: ``strength * style_code + (1 - strength) * content_code``."""
+        return torch.lerp(content_code, style_code, strength)
+
+    def forward(self, content: Tensor, code: Tensor) -> Tensor:
+        return self.transformer(content, code)
