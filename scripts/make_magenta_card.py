@@ -20,9 +20,10 @@ from torchvision.utils import make_grid, save_image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from stylesynth.nets import MagentaArbitraryNetwork  # noqa: E402
+from stylesynth.nets import DumoulinNetwork, MagentaArbitraryNetwork  # noqa: E402
 
 FOLDER = ROOT / "stylesynth" / "checkpoints" / "magenta-arbitrary"
+FOLDER_26 = ROOT / "stylesynth" / "checkpoints" / "magenta-26"
 
 
 def read(path: Path, short_side: int) -> torch.Tensor:
@@ -115,6 +116,60 @@ def main() -> None:
     ]
     (FOLDER / "README.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {FOLDER / 'README.md'} and samples.png")
+    write_26_card()
+
+
+def write_26_card() -> None:
+    network = DumoulinNetwork.from_pretrained(FOLDER_26)
+    photo = square(read(ROOT / "examples" / "content" / "cat.jpg", 256), 256)
+    with torch.no_grad():
+        tiles = [network(photo, index) for index in range(network.num_styles)]
+        eye = torch.eye(network.num_styles)
+        mixes = [network(photo, (eye[a] * (1 - w) + eye[b] * w)[None]) for a, b, w in ((2, 9, 0.5), (5, 17, 0.5))]
+    tiles = [F.interpolate(t, size=(160, 160), mode="bilinear", antialias=True) for t in [photo, *tiles, *mixes]]
+    save_image(make_grid(torch.cat(tiles), nrow=7, padding=4, pad_value=1.0), FOLDER_26 / "samples.png")
+    config = json.loads((FOLDER_26 / "config.json").read_text())
+    checks = config.get("port_check", [])
+    worst = max(row["max_levels_vs_graph"] for row in checks)
+    mean = sum(row["mean_levels_vs_graph"] for row in checks) / len(checks)
+    lines = [
+        "# magenta-26: Dumoulin et al.'s 26-style network, ported onto stylesynth.norm",
+        "",
+        "Dumoulin, Shlens & Kudlur 2017, \"A Learned Representation for Artistic Style\" (ICLR): one",
+        "transformer for 26 painting styles, each a table of gamma and beta for its 16 conditional instance",
+        "norms (`stylesynth.norm.ConditionalInstanceNorm`); styles mix by mixing their tables. This is the",
+        "network of the TensorFlow Android demo (32/32/32 channels, 6 residual blocks, expand 8/4/3).",
+        "",
+        "```python",
+        "import torch",
+        "from stylesynth.nets import DumoulinNetwork",
+        "network = DumoulinNetwork.from_pretrained(\"magenta-26\")",
+        "image = network(content, 5)                                   # preset 5; content (N, 3, H, W) in [0, 1], any size >= 8",
+        "weights = torch.zeros(1, 26); weights[0, [2, 9]] = 0.5",
+        "image = network(content, weights)                             # half preset 2, half preset 9",
+        "```",
+        "",
+        "![the photo, its 26 presets 0..25, then presets 2+9 and 5+17 half and half](samples.png)",
+        "",
+        "First tile the photo, then presets 0 to 25 in order, then two half-and-half mixtures (2 + 9, 5 + 17).",
+        "",
+        "## Source and licences",
+        "",
+        f"- `multistyle26.onnx` (float) from the {config['source']['wheel']} wheel"
+        + (f" (sha256 `{config['source']['sha256']}`)" if "sha256" in config["source"] else "")
+        + "; its author re-exported it from the TensorFlow Android demo's quantized graph.",
+        "- The demo's graph comes from the TensorFlow repository (Apache-2.0) and the Magenta project",
+        "  (Apache-2.0); the ONNX file itself states no licence. The wheel's code is MIT.",
+        "",
+        "## What was checked",
+        "",
+        "`scripts/convert_magenta.py` runs the port and onnxruntime on the same graph for the four example photos",
+        f"at 256 pixels with presets 0, 7 and 25: mean {mean:.4f}, max {worst:.3f} 8-bit levels apart",
+        "(float32 rounding). `tests/nets/test_magenta.py` compares with stored onnxruntime outputs for a preset",
+        "and a mixture. Held-out style numbers do not apply in the same way (the styles are fixed presets).",
+    ]
+    (FOLDER_26 / "README.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {FOLDER_26 / 'README.md'} and samples.png")
 
 
 if __name__ == "__main__":

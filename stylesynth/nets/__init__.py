@@ -2,7 +2,7 @@
 
 from .adain_decoder import AdaINDecoder
 from .adain_network import AdaINNetwork
-from .magenta import GhiasiTransformer, MagentaArbitraryNetwork, StylePredictor
+from .magenta import DumoulinNetwork, GhiasiTransformer, MagentaArbitraryNetwork, StylePredictor
 from .spade_blocks import SPADEResBlock
 from .spade_discriminator import MultiscaleDiscriminator, PatchDiscriminator
 from .spade_generator import SPADEGenerator

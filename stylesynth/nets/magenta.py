@@ -7,6 +7,7 @@
   :class:`~stylesynth.norm.CodeConditionalInstanceNorm` after every conv of its residual and
   expanding parts (13 layers), reflection padding, nearest x2 upsampling, a sigmoid output.
 - :class:`MagentaArbitraryNetwork`: both, with the config that checkpoints store.
+- :class:`DumoulinNetwork`: Dumoulin et al. 2017's network of N styles in per-style gamma/beta tables.
 
 All are fully convolutional: any content size; the transformer pads by reflection to a multiple
 of 4 and crops back.
@@ -23,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..norm import CodeConditionalInstanceNorm
+from ..norm import CodeConditionalInstanceNorm, ConditionalInstanceNorm
 
 # MobileNet-v2 (Sandler et al. 2018), width 1.0: (expansion t, output channels c, repeats n, stride s).
 MOBILENET_V2_BLOCKS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
@@ -120,14 +121,10 @@ class GhiasiTransformer(nn.Module):
         self.expand_norms = nn.ModuleList([CodeConditionalInstanceNorm(c, code_dim) for c in (c2, c1, 3)])
 
     def forward(self, content: Tensor, code: Tensor) -> Tensor:
-        height, width = content.shape[-2:]
-        if min(height, width) < MIN_CONTENT_SIZE:
-            raise ValueError(f"GhiasiTransformer: content must be at least {MIN_CONTENT_SIZE}x{MIN_CONTENT_SIZE} pixels, got {height}x{width}")
-        pad_h, pad_w = -height % 4, -width % 4
-        if pad_h or pad_w:
-            content = F.pad(content, (0, pad_w, 0, pad_h), mode="reflect")
-            if code.dim() == 4:
-                code = F.pad(code, (0, pad_w, 0, pad_h), mode="replicate")
+        height, width = _check_content(content)
+        content = _pad_to_four(content)
+        if code.dim() == 4 and code.shape[-2:] != content.shape[-2:]:
+            code = F.pad(code, (0, content.shape[-1] - width, 0, content.shape[-2] - height), mode="replicate")
         x = content
         for conv in self.contract:
             x = F.relu(conv(x))
@@ -178,13 +175,7 @@ class MagentaArbitraryNetwork(nn.Module):
     @classmethod
     def from_pretrained(cls, source: str | os.PathLike = "magenta-arbitrary") -> MagentaArbitraryNetwork:
         """A checkpoint folder (or its ``model.safetensors``) or the bundled name, through the project's one resolver and reader."""
-        from ..io import load_pretrained, resolve_checkpoint
-
-        path = resolve_checkpoint(source, cls.KIND)
-        if path.is_file() and path.suffix.lower() == ".safetensors":
-            path = path.parent
-        state_dict, config = load_pretrained(path, kind=cls.KIND)
-        return cls.from_config(config, state_dict, source=str(path))
+        return _read_pretrained(cls, source)
 
     def style_code(self, style: Tensor) -> Tensor:
         """Codes ``(N, code_dim)`` of style images in [0, 1], resized to ``style_size`` squared (bilinear, antialiased)."""
@@ -199,3 +190,103 @@ class MagentaArbitraryNetwork(nn.Module):
 
     def forward(self, content: Tensor, code: Tensor) -> Tensor:
         return self.transformer(content, code)
+
+
+class _TableConv(nn.Module):
+    """Reflection pad + conv (no bias) + a conditional instance norm with one (gamma, beta) per style."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, num_styles: int) -> None:
+        super().__init__()
+        self.conv = _ReflectConv(c_in, c_out, kernel, stride, bias=False)
+        self.norm = ConditionalInstanceNorm(c_out, num_styles)
+
+    def forward(self, x: Tensor, style: Tensor) -> Tensor:
+        return self.norm(self.conv(x), style)
+
+
+class DumoulinNetwork(nn.Module):
+    """Dumoulin, Shlens & Kudlur 2017, "A Learned Representation for Artistic Style": N styles in one network.
+
+    The transformer of Johnson et al. with a :class:`~stylesynth.norm.ConditionalInstanceNorm`
+    after every conv (tables ``(num_styles, C)`` of gamma and beta): reflection-padded convs
+    9x9 / 3x3 s2 / 3x3 s2, residual blocks (conv, CIN, ReLU, conv, CIN, plus the input), nearest x2
+    upsampling + 3x3 conv twice, a 9x9 conv, CIN, sigmoid. ``forward(content, style)`` takes style
+    ids ``(N,)`` or mixing weights ``(N, num_styles)``: ``gamma = sum_i w_i gamma_i`` (the paper's
+    style interpolation; weights are used as given). Any content size >= 8: padded by reflection
+    to a multiple of 4 and cropped back. Widths default to the Magenta/TensorFlow Android demo
+    network that ``magenta-26`` holds.
+    """
+
+    KIND = "magenta-26"
+
+    def __init__(self, num_styles: int = 26, widths: tuple[int, ...] = (32, 32, 32), expand: tuple[int, ...] = (8, 4), num_residual: int = 6) -> None:
+        super().__init__()
+        self.num_styles, self.widths, self.expand_widths, self.num_residual = num_styles, tuple(widths), tuple(expand), num_residual
+        c1, c2, c3 = widths
+        self.contract = nn.ModuleList([_TableConv(3, c1, 9, 1, num_styles), _TableConv(c1, c2, 3, 2, num_styles), _TableConv(c2, c3, 3, 2, num_styles)])
+        self.residual = nn.ModuleList(
+            nn.ModuleList([_TableConv(c3, c3, 3, 1, num_styles), _TableConv(c3, c3, 3, 1, num_styles)]) for _ in range(num_residual)
+        )
+        e1, e2 = expand
+        self.expand = nn.ModuleList([_TableConv(c3, e1, 3, 1, num_styles), _TableConv(e1, e2, 3, 1, num_styles), _TableConv(e2, 3, 9, 1, num_styles)])
+
+    def config(self) -> dict[str, Any]:
+        return {"kind": self.KIND, "num_styles": self.num_styles, "widths": list(self.widths), "expand": list(self.expand_widths), "num_residual": self.num_residual}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], state_dict: Mapping[str, Tensor] | None = None, source: str = "checkpoint") -> DumoulinNetwork:
+        from ..io import CheckpointError, load_state_strict
+
+        if config.get("kind") != cls.KIND:
+            raise CheckpointError(f"{source}: holds a {config.get('kind')!r} checkpoint, expected a {cls.KIND!r} one")
+        try:
+            network = cls(int(config["num_styles"]), tuple(config["widths"]), tuple(config["expand"]), int(config["num_residual"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise CheckpointError(f"{source}: invalid {cls.KIND} config ({error!r})") from None
+        if state_dict is not None:
+            load_state_strict(network, state_dict, source)
+        return network.eval()
+
+    @classmethod
+    def from_pretrained(cls, source: str | os.PathLike = "magenta-26") -> DumoulinNetwork:
+        """A checkpoint folder (or its ``model.safetensors``) or the bundled name, through the project's one resolver and reader."""
+        return _read_pretrained(cls, source)
+
+    def forward(self, content: Tensor, style: Tensor | int) -> Tensor:
+        height, width = _check_content(content)
+        x = _pad_to_four(content)
+        if isinstance(style, int):
+            style = torch.full((x.shape[0],), style, dtype=torch.long, device=x.device)
+        for layer in self.contract:
+            x = F.relu(layer(x, style))
+        for first, second in self.residual:  # type: ignore[misc]
+            x = x + second(F.relu(first(x, style)), style)
+        for i, layer in enumerate(self.expand):
+            if i < 2:
+                x = F.interpolate(x, scale_factor=2, mode="nearest")
+            x = layer(x, style)
+            x = F.relu(x) if i < 2 else torch.sigmoid(x)
+        return x[..., :height, :width]
+
+
+def _check_content(content: Tensor) -> tuple[int, int]:
+    height, width = content.shape[-2:]
+    if min(height, width) < MIN_CONTENT_SIZE:
+        raise ValueError(f"content must be at least {MIN_CONTENT_SIZE}x{MIN_CONTENT_SIZE} pixels, got {height}x{width}")
+    return height, width
+
+
+def _pad_to_four(image: Tensor) -> Tensor:
+    """Reflection padding at the bottom and right to a multiple of 4 (two stride-2 convs, two x2 upsamplings)."""
+    pad_h, pad_w = -image.shape[-2] % 4, -image.shape[-1] % 4
+    return F.pad(image, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else image
+
+
+def _read_pretrained(cls: Any, source: str | os.PathLike) -> Any:
+    from ..io import load_pretrained, resolve_checkpoint
+
+    path = resolve_checkpoint(source, cls.KIND)
+    if path.is_file() and path.suffix.lower() == ".safetensors":
+        path = path.parent
+    state_dict, config = load_pretrained(path, kind=cls.KIND)
+    return cls.from_config(config, state_dict, source=str(path))

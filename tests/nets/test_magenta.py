@@ -15,7 +15,7 @@ import torch
 from safetensors.torch import load_file
 
 from stylesynth.io import CheckpointError
-from stylesynth.nets import GhiasiTransformer, MagentaArbitraryNetwork
+from stylesynth.nets import DumoulinNetwork, GhiasiTransformer, MagentaArbitraryNetwork
 
 REFERENCE = Path(__file__).parent / "data" / "magenta_arbitrary_reference.safetensors"
 
@@ -111,3 +111,35 @@ def test_transformer_width_sets_the_channels() -> None:
     out = transformer(torch.rand(2, 3, 16, 20), torch.randn(2, 10))
     assert out.shape == (2, 3, 16, 20)
     assert transformer.contract[0][1].out_channels == 16
+
+
+REFERENCE_26 = Path(__file__).parent / "data" / "magenta_26_reference.safetensors"
+
+
+@pytest.fixture(scope="module")
+def network26() -> DumoulinNetwork:
+    return DumoulinNetwork.from_pretrained("magenta-26")
+
+
+def test_26_style_port_matches_the_graph_for_a_preset_and_a_mixture(network26: DumoulinNetwork) -> None:
+    reference = load_file(str(REFERENCE_26))
+    content = reference["content"].float() / 255
+    with torch.no_grad():
+        preset = network26(content, 5)
+        mixed = network26(content, reference["mix"][None])
+    assert ((preset - reference["preset5"]).abs() * 255).max() < 0.1
+    assert ((mixed - reference["mixed"]).abs() * 255).max() < 0.1
+
+
+def test_26_style_one_hot_weights_equal_the_preset_id(network26: DumoulinNetwork) -> None:
+    content = torch.rand(2, 3, 33, 47)
+    with torch.no_grad():
+        by_id = network26(content, torch.tensor([4, 20]))
+        by_weights = network26(content, torch.eye(26)[[4, 20]])
+    torch.testing.assert_close(by_id, by_weights, atol=1e-5, rtol=1e-5)
+    assert by_id.shape == content.shape
+
+
+def test_26_style_unknown_preset_is_a_value_error(network26: DumoulinNetwork) -> None:
+    with pytest.raises(ValueError, match=r"style ids must lie in \[0, 25\]"):
+        network26(torch.rand(1, 3, 16, 16), 26)

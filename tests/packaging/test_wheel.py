@@ -45,7 +45,7 @@ def test_the_wheel_holds_the_library_and_its_bundled_checkpoints_only(wheel: Pat
     names = zipfile.ZipFile(wheel).namelist()
     top_level = {name.split("/")[0] for name in names if not name.split("/")[0].endswith((".dist-info", ".data"))}
     assert top_level == {"stylesynth"}, f"the wheel installs {sorted(top_level)}; only the stylesynth package belongs there (no bare 'models')"
-    for name in ("adain-default", "spade-default", "magenta-arbitrary"):
+    for name in ("adain-default", "spade-default", "magenta-arbitrary", "magenta-26"):
         for file in ("config.json", "model.safetensors", "README.md"):
             assert f"stylesynth/checkpoints/{name}/{file}" in names
 
