@@ -1,10 +1,10 @@
-"""Measures an AdaIN checkpoint on held-out content/style pairs: style, texture and structure (medians).
+"""Measures a style checkpoint (AdaIN or magenta-arbitrary) on held-out content/style pairs: style, texture and structure (medians).
 
     python scripts/evaluate_adain.py CHECKPOINT --heldout data/adain-hed/heldout \
         --encoder weights/hed-vgg16.safetensors [--size 384] [--markdown table.md]
 
 Every content image of ``HELDOUT/content`` is stylized (alpha 1, through ``Stylizer`` as users
-run it) with every style of ``HELDOUT/style``, both resized to ``--size`` on the shorter side; the
+run it; a ``magenta-arbitrary`` checkpoint through its network, strength 1, style code at 256x256) with every style of ``HELDOUT/style``, both resized to ``--size`` on the shorter side; the
 numbers are those of :mod:`stylesynth.metrics` on the features of HED's VGG-16 (``--encoder``,
 read by ``VGGEncoder.from_hed``). Prints a per-style table and the medians over all pairs.
 """
@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torchvision.transforms.v2 import functional as TF
 
 from stylesynth import Stylizer
-from stylesynth.io import load_image, pil_to_tensor
+from stylesynth.io import CheckpointError, load_image, pil_to_tensor
 from stylesynth.metrics import structure, style_strength, texture_strength
-from stylesynth.nets import VGGEncoder
+from stylesynth.nets import MagentaArbitraryNetwork, VGGEncoder
 
 IMAGES = (".png", ".jpg", ".jpeg", ".webp")
 
@@ -30,9 +31,23 @@ def shorter_side(image: torch.Tensor, size: int) -> torch.Tensor:
     return TF.resize(image, [size], antialias=True)
 
 
+def style_function(checkpoint: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """``(content, style) -> output`` for the checkpoint's kind: a Stylizer for AdaIN, the network for magenta-arbitrary."""
+    try:
+        network = MagentaArbitraryNetwork.from_pretrained(checkpoint)
+    except CheckpointError:
+        return Stylizer.from_pretrained(checkpoint).stylize
+
+    def magenta(content: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        with torch.inference_mode():
+            return network(content, network.style_code(style))
+
+    return magenta
+
+
 def evaluate(checkpoint: str, heldout: Path, encoder_path: Path, size: int) -> dict[str, object]:
     """Per-pair numbers and their medians for ``checkpoint`` on the pairs of ``heldout``."""
-    stylizer = Stylizer.from_pretrained(checkpoint)
+    stylize = style_function(checkpoint)
     encoder = VGGEncoder.from_hed(encoder_path)
     contents = sorted(path for path in (heldout / "content").iterdir() if path.suffix.lower() in IMAGES)
     styles = sorted(path for path in (heldout / "style").iterdir() if path.suffix.lower() in IMAGES)
@@ -41,7 +56,7 @@ def evaluate(checkpoint: str, heldout: Path, encoder_path: Path, size: int) -> d
         style = shorter_side(pil_to_tensor(load_image(style_path)), size).unsqueeze(0)
         for content_path in contents:
             content = shorter_side(pil_to_tensor(load_image(content_path)), size).unsqueeze(0)
-            output = stylizer.stylize(content, style)
+            output = stylize(content, style)
             rows.append(
                 {
                     "content": content_path.stem,

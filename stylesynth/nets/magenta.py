@@ -204,6 +204,13 @@ class _TableConv(nn.Module):
         return self.norm(self.conv(x), style)
 
 
+class _TableResidual(nn.ModuleList):
+    """Two :class:`_TableConv` (keys ``0`` and ``1``): ``x + cin(conv(relu(cin(conv(x)))))``."""
+
+    def forward(self, x: Tensor, style: Tensor) -> Tensor:
+        return x + self[1](F.relu(self[0](x, style)), style)
+
+
 class DumoulinNetwork(nn.Module):
     """Dumoulin, Shlens & Kudlur 2017, "A Learned Representation for Artistic Style": N styles in one network.
 
@@ -225,7 +232,7 @@ class DumoulinNetwork(nn.Module):
         c1, c2, c3 = widths
         self.contract = nn.ModuleList([_TableConv(3, c1, 9, 1, num_styles), _TableConv(c1, c2, 3, 2, num_styles), _TableConv(c2, c3, 3, 2, num_styles)])
         self.residual = nn.ModuleList(
-            nn.ModuleList([_TableConv(c3, c3, 3, 1, num_styles), _TableConv(c3, c3, 3, 1, num_styles)]) for _ in range(num_residual)
+            _TableResidual([_TableConv(c3, c3, 3, 1, num_styles), _TableConv(c3, c3, 3, 1, num_styles)]) for _ in range(num_residual)
         )
         e1, e2 = expand
         self.expand = nn.ModuleList([_TableConv(c3, e1, 3, 1, num_styles), _TableConv(e1, e2, 3, 1, num_styles), _TableConv(e2, 3, 9, 1, num_styles)])
@@ -259,8 +266,8 @@ class DumoulinNetwork(nn.Module):
             style = torch.full((x.shape[0],), style, dtype=torch.long, device=x.device)
         for layer in self.contract:
             x = F.relu(layer(x, style))
-        for first, second in self.residual:  # type: ignore[misc]
-            x = x + second(F.relu(first(x, style)), style)
+        for block in self.residual:
+            x = block(x, style)
         for i, layer in enumerate(self.expand):
             if i < 2:
                 x = F.interpolate(x, scale_factor=2, mode="nearest")
