@@ -1,17 +1,21 @@
 """The app in a real browser: Debian's Chromium driven by Playwright, on the bundled checkpoints.
 
 Both tabs are used as a person would: upload a content and a style image and stylize; paint a
-stroke on the scene canvas and synthesize. Each flow saves a screenshot into ``docs/`` (the README
-shows them). What the browser sent is checked on the server side too: the painted stroke must
-arrive as a style mask / as the brush's class in the label map, and an example clicked afterwards
-must replace what was there. The tests share one page and run in file order (a person's session).
+stroke on the scene canvas and synthesize. Each flow saves a screenshot: into a temporary folder
+when run as a test (tests never write tracked files), into ``docs/`` (the README shows them) only
+when ``STYLESYNTH_WRITE_DOCS=1`` is set, as ``scripts/make_screenshots.py`` does.
+What the browser sent is checked on the server side too: the painted stroke must arrive as a style
+mask / as the brush's class in the label map, and an example clicked afterwards must replace what
+was there. The tests share one page and run in file order (a person's session).
 They need ``/usr/bin/chromium`` and install Debian's package when it is missing and the tests run
 as root (``tests/chromium.py``); otherwise they fail, never skip.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,6 +42,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DOCS = ROOT / "docs"
+#: set to 1 to write the screenshots into docs/ (scripts/make_screenshots.py does); tests write them to a temporary folder
+WRITE_DOCS = "STYLESYNTH_WRITE_DOCS"
 EXAMPLES = ROOT / "examples"
 TIMEOUT_MS = REQUEST_TIMEOUT * 1000
 
@@ -57,6 +63,15 @@ class Recorder:
     @property
     def last(self) -> Any:
         return self.calls[-1][1]
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the flows save their screenshots: ``docs/`` when ``STYLESYNTH_WRITE_DOCS=1``, else a temporary folder."""
+    if os.environ.get(WRITE_DOCS) == "1":
+        DOCS.mkdir(exist_ok=True)
+        return DOCS
+    return tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +154,7 @@ def wait_for_new_image(page: Any, output: str, previous: str | None) -> str:
     return page.locator(f"{output} img").first.get_attribute("src")
 
 
-def test_stylize_in_the_browser(page: Any, recorders: dict[str, Recorder]) -> None:
+def test_stylize_in_the_browser(page: Any, recorders: dict[str, Recorder], screenshots: Path) -> None:
     page.click("#stylize-button")  # nothing uploaded yet: a message, not a crash
     page.get_by_text("No content image").first.wait_for()
     page.get_by_test_id("toast-close").first.click()
@@ -152,8 +167,8 @@ def test_stylize_in_the_browser(page: Any, recorders: dict[str, Recorder]) -> No
     page.click("#stylize-button")
     first = wait_for_new_image(page, "#stylized", None)
     assert recorders["style_masks"].last is None  # nothing painted: no mask
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "app-stylize.png"))
+    page.screenshot(path=str(screenshots / "app-stylize.png"))
+    assert (screenshots / "app-stylize.png").stat().st_size > 0
 
     draw_stroke(page, "#content", (0.2, 0.5), (0.8, 0.5))  # with one style: stylize only under the stroke
     page.click("#stylize-button")
@@ -164,7 +179,7 @@ def test_stylize_in_the_browser(page: Any, recorders: dict[str, Recorder]) -> No
     assert 0.01 < painted.float().mean() < 0.5, "the stroke should cover a band of the content, not all or none of it"
 
 
-def test_paint_a_scene_in_the_browser(page: Any, recorders: dict[str, Recorder]) -> None:
+def test_paint_a_scene_in_the_browser(page: Any, recorders: dict[str, Recorder], screenshots: Path) -> None:
     page.get_by_role("tab", name="Paint a scene").click()
     page.wait_for_selector("#synthesize-button", state="visible")
     page.locator("#scene-canvas canvas").first.wait_for()
@@ -182,8 +197,8 @@ def test_paint_a_scene_in_the_browser(page: Any, recorders: dict[str, Recorder])
     assert int((after == last_class).sum()) > int((before == last_class).sum()) + 100, "the stroke should add the brush's class"
     unchanged = (after == before).float().mean()
     assert unchanged > 0.7, "outside the stroke the label map should stay the example's"
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "app-scene.png"))
+    page.screenshot(path=str(screenshots / "app-scene.png"))
+    assert (screenshots / "app-scene.png").stat().st_size > 0
 
 
 def test_an_example_with_two_styles_fills_the_inputs_and_stylizes(page: Any, recorders: dict[str, Recorder]) -> None:
