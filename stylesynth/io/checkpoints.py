@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,18 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from .atomic import atomic_directory
+from .files import special_file_kind
 
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
 CARD_NAME = "README.md"
+
+#: Largest total uncompressed size (bytes) the records of a zip-serialized torch file may declare;
+#: checked from the zip's directory before :func:`torch.load` inflates anything.
+MAX_UNCOMPRESSED_BYTES = 16 * 2**30
+#: Largest ratio of the declared uncompressed size to the file's size: ``torch.save`` stores its
+#: records uncompressed (ratio about 1), so a file that inflates far beyond its size is a zip bomb.
+MAX_COMPRESSION_RATIO = 20
 
 
 #: The bundled checkpoints ship inside the package (``stylesynth/checkpoints/<name>/``), so that an
@@ -84,7 +93,8 @@ def load_state_strict(module: nn.Module, state_dict: Mapping[str, Any], source: 
     """Loads ``state_dict[prefix + key]`` into ``module``, strictly, as the module's dtype.
 
     Missing, unexpected, non-tensor or misshapen entries are one :class:`CheckpointError` that names
-    the first few of each, the module it was meant for, and ``hint`` (what usually causes it). Keys
+    the first few of each, the module it was meant for, and ``hint`` (what usually causes it). A
+    tensor with NaN or infinite values is a :class:`CheckpointError` naming the first such key. Keys
     without ``prefix`` are ignored.
     """
     selected = {key[len(prefix) :]: value for key, value in state_dict.items() if key.startswith(prefix)}
@@ -109,6 +119,13 @@ def load_state_strict(module: nn.Module, state_dict: Mapping[str, Any], source: 
             f"{source}: the weights do not fit a {type(module).__name__} with this config: " + ", ".join(problems)
             + (f"; {hint}" if hint else "")
         )
+    for key, value in selected.items():  # NaN or infinite weights run, and write a black (or NaN) image: refuse them here
+        if (value.is_floating_point() or value.is_complex()) and value.numel() and not bool(torch.isfinite(value).all()):
+            count = int((~torch.isfinite(value)).sum())
+            raise CheckpointError(
+                f"{source}: tensor {prefix}{key} holds {count:,} NaN or infinite value(s); the weights are damaged "
+                "(a diverged training run or a broken export); expected finite weights"
+            )
     with torch.no_grad():
         module.load_state_dict({key: value.to(expected[key].dtype) for key, value in selected.items()}, strict=True)
 
@@ -150,6 +167,9 @@ def load_pretrained(folder: str | os.PathLike, kind: str | None = None) -> tuple
         raise CheckpointError(f"checkpoint folder not found: {root}")
     config_path, weights_path = root / CONFIG_NAME, root / WEIGHTS_NAME
     for required in (config_path, weights_path):
+        kind = special_file_kind(required)
+        if kind is not None:
+            raise CheckpointError(f"{required}: is {kind}, not a regular file; expected the {required.name} of a stylesynth checkpoint")
         if not required.is_file():
             raise CheckpointError(f"{root} is not a stylesynth checkpoint: {required.name} is missing (expected {CONFIG_NAME} and {WEIGHTS_NAME})")
     try:
@@ -170,11 +190,18 @@ def load_pretrained(folder: str | os.PathLike, kind: str | None = None) -> tuple
 def load_torch_file(path: str | os.PathLike) -> Any:
     """Loads a pickled torch file (zip or legacy serialization) with ``weights_only=True``.
 
-    Safe for files from elsewhere: only tensors and plain containers are accepted.
+    Safe for files from elsewhere: only tensors and plain containers are accepted, and a zip whose
+    records declare more than :data:`MAX_UNCOMPRESSED_BYTES` in all, or more than
+    :data:`MAX_COMPRESSION_RATIO` times the file's size, is refused before anything is inflated.
+    Anything but a regular file (a FIFO, a device, a socket) is refused before it is opened.
     """
     source = Path(path)
+    kind = special_file_kind(source)
+    if kind is not None:
+        raise CheckpointError(f"{source}: is {kind}, not a regular file; expected a weights file saved with torch.save")
     if not source.is_file():
         raise CheckpointError(f"weights file not found: {source}")
+    _check_zip_sizes(source)
     try:
         return torch.load(source, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:  # torch's text would suggest weights_only=False: never do that for a user
@@ -187,6 +214,26 @@ def load_torch_file(path: str | os.PathLike) -> Any:
         raise CheckpointError(
             f"{source}: not a readable torch weights file ({message}); expected a state dict saved with torch.save"
         ) from None
+
+
+def _check_zip_sizes(source: Path) -> None:
+    """Refuses a zip-serialized torch file whose records would inflate past the limits (a zip bomb), from its directory."""
+    try:
+        if not zipfile.is_zipfile(source):
+            return  # the legacy serialization, or no torch file at all: torch.load says which
+        with zipfile.ZipFile(source) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # a damaged directory: torch.load reports the file as unreadable
+    size = source.stat().st_size
+    limit = min(MAX_UNCOMPRESSED_BYTES, max(size, 2**20) * MAX_COMPRESSION_RATIO)
+    if declared > limit:
+        raise CheckpointError(
+            f"{source}: the zip records declare {declared:,} bytes uncompressed from a {size:,}-byte file, more than the "
+            f"limit of {limit:,} ({MAX_COMPRESSION_RATIO}x the file's size, at most {MAX_UNCOMPRESSED_BYTES:,}); "
+            "torch.save stores weights uncompressed, so this is not a weights file (a zip bomb?); "
+            "expected a state dict saved with torch.save"
+        )
 
 
 def read_lightning_checkpoint(path: str | os.PathLike) -> tuple[dict[str, Tensor], dict[str, Any]]:

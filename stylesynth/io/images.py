@@ -9,9 +9,12 @@
 3. the EXIF orientation is applied (``PIL.ImageOps.exif_transpose``), so a phone photo comes out
    upright, as a browser shows it; sizes (output size, mask size) are those of the upright image;
 4. the pixels become ``mode``: transparency (RGBA, LA, PA, or a palette's transparent colour) is
-   composited onto **white**; 16-bit greyscale is scaled to 8 bits (``v * 255 / 65535``), never
-   clipped; palette, 1-bit, CMYK and YCbCr images are converted by Pillow. ``mode=None`` keeps the
-   stored mode (label maps: "P", "L", "I;16", "RGB").
+   composited onto **white**; 16-bit greyscale ("I;16*", and 32-bit integer "I" holding 0..65535)
+   is scaled to 8 bits (``v * 255 / 65535``), 32-bit float greyscale ("F", e.g. a float TIFF) in
+   [0, 1] is scaled by 255; integer values outside 0..65535 and float values outside [0, 1] or NaN
+   are refused, never clipped; palette, 1-bit, CMYK and YCbCr images are converted by Pillow; any
+   other mode (LAB, ...) is refused. ``mode=None`` keeps the stored mode (label maps: "P",
+   "L", "I;16", "RGB").
 
 Every failure is an :class:`ImageError` (a ``ValueError``) that names the input, says what was
 wrong and what is accepted.
@@ -30,6 +33,7 @@ from torch import Tensor
 from torchvision.transforms.v2 import functional as TF
 
 from .atomic import atomic_output
+from .files import special_file_kind
 
 ImageLike = str | os.PathLike | bytes | Image.Image
 
@@ -46,7 +50,13 @@ ACCEPTED_FORMATS = "PNG, JPEG, WebP, BMP, GIF or TIFF"
 MAX_PIXELS = 8192 * 8192
 
 _TRANSPARENT_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
-_SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+#: Greyscale wider than 8 bits: 16-bit ("I;16*") and 32-bit integer ("I") scaled by 255 / 65535, 32-bit float ("F") in [0, 1] by 255.
+_WIDE_GREY_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
+#: Modes Pillow converts to RGB and L faithfully.
+_CONVERTIBLE_MODES = ("1", "L", "P", "RGB", "RGBA", "RGBX", "RGBa", "LA", "La", "PA", "CMYK", "YCbCr", "HSV")
+#: Float images (files, PIL images, tensors) hold values in [0, 1]; this much rounding error beyond either
+#: end is accepted (and clamped). :mod:`stylesynth.validation` uses the same for tensors and masks.
+FLOAT_TOLERANCE = 1e-3
 
 
 class ImageError(ValueError):
@@ -64,7 +74,7 @@ def _describe(source: ImageLike, what: str | None) -> str:
 def check_pixels(width: int, height: int, what: str, max_pixels: int = MAX_PIXELS) -> None:
     """Refuses an image of ``width`` × ``height`` that has no pixels or more than ``max_pixels``."""
     if width < 1 or height < 1:
-        raise ImageError(f"{what} has no pixels ({width}x{height})")
+        raise ImageError(f"{what} has no pixels ({width}x{height}); expected an image of at least 1x1 pixels")
     if width * height > max_pixels:
         side = int(max_pixels**0.5)
         raise ImageError(
@@ -83,6 +93,9 @@ def _open(source: str | os.PathLike | bytes, what: str, max_pixels: int) -> Imag
             raise ImageError(f"{what}: file not found")
         if path.is_dir():
             raise ImageError(f"{what}: expected an image file, got a folder")
+        kind = special_file_kind(path)
+        if kind is not None:  # checked before opening: reading a FIFO blocks until a writer comes
+            raise ImageError(f"{what}: is {kind}, not a regular file; expected an image file ({ACCEPTED_FORMATS})")
         stream = path
     try:
         return Image.open(stream, formats=FORMATS)
@@ -131,17 +144,40 @@ def upright(image: Image.Image) -> Image.Image:
     return turned if turned is not None else image
 
 
-def _eight_bit_grey(image: Image.Image) -> Image.Image:
-    """16-bit (or 32-bit integer) greyscale scaled to 8 bits: ``round(v * 255 / 65535)``, clipped to 0..65535 first."""
+def _eight_bit_grey(image: Image.Image, what: str = "the image") -> Image.Image:
+    """Integer greyscale ("I;16*", "I") scaled to 8 bits, ``round(v * 255 / 65535)``, or float greyscale ("F") in [0, 1]
+    scaled by 255; values outside those ranges (or NaN) are an ImageError, never clipped."""
     values = np.asarray(image, dtype=np.float64)
-    scaled = np.rint(np.clip(values, 0, 65535) * (255 / 65535)).astype(np.uint8)
-    return Image.fromarray(scaled, mode="L")
+    if not values.size:
+        return Image.fromarray(values.astype(np.uint8), mode="L")
+    if image.mode == "F":
+        if not np.isfinite(values).all():
+            raise ImageError(f"{what}: the 32-bit float image holds NaN or infinite values; float images must hold values in [0, 1]")
+        low, high = float(values.min()), float(values.max())
+        if low < -FLOAT_TOLERANCE or high > 1 + FLOAT_TOLERANCE:
+            raise ImageError(
+                f"{what}: a 32-bit float image (mode 'F') with values from {low:g} to {high:g}; float images must hold "
+                "values in [0, 1]; save it as 8- or 16-bit, or scale it to [0, 1]"
+            )
+        return Image.fromarray(np.rint(np.clip(values, 0, 1) * 255).astype(np.uint8), mode="L")
+    low, high = float(values.min()), float(values.max())
+    if low < 0 or high > 65535:
+        raise ImageError(
+            f"{what}: a {image.mode!r} integer image with values from {low:g} to {high:g}; integer greyscale images must "
+            "hold 16-bit values (0..65535, scaled to 8 bits) or 8-bit ones; save it as 8- or 16-bit"
+        )
+    return Image.fromarray(np.rint(values * (255 / 65535)).astype(np.uint8), mode="L")
 
 
 def convert(image: Image.Image, mode: str, what: str = "the image") -> Image.Image:
-    """``image`` in ``mode`` ("RGB" or "L") by the rules in this module's docstring (alpha on white, 16-bit scaled)."""
-    if image.mode in _SIXTEEN_BIT_MODES:
-        image = _eight_bit_grey(image)
+    """``image`` in ``mode`` ("RGB" or "L") by the rules in this module's docstring (alpha on white, 16-bit and float scaled)."""
+    if image.mode in _WIDE_GREY_MODES:
+        image = _eight_bit_grey(image, what)
+    elif image.mode not in _CONVERTIBLE_MODES:
+        raise ImageError(
+            f"{what}: images of mode {image.mode!r} are not accepted; accepted modes are {', '.join(_CONVERTIBLE_MODES + _WIDE_GREY_MODES)}; "
+            "save it as 8-bit RGB or greyscale"
+        )
     if image.mode in _TRANSPARENT_MODES or "transparency" in image.info:
         rgba = image.convert("RGBA")
         image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
@@ -186,8 +222,8 @@ def load_image(
 
 
 def pil_to_tensor(image: Image.Image) -> Tensor:
-    """An RGB PIL image as a float tensor ``(3, H, W)`` in [0, 1]."""
-    return TF.to_dtype(TF.pil_to_tensor(image.convert("RGB")), torch.float32, scale=True)
+    """A PIL image as an RGB float tensor ``(3, H, W)`` in [0, 1] (converted by :func:`convert`'s rules)."""
+    return TF.to_dtype(TF.pil_to_tensor(convert(image, "RGB")), torch.float32, scale=True)
 
 
 def tensor_to_pil(tensor: Tensor) -> Image.Image:

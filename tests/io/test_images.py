@@ -4,6 +4,7 @@ truncation and size limits, the same for files, bytes and PIL images."""
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stylesynth.io import ImageError, image_size, load_image
+from stylesynth.io import ImageError, image_size, load_image, pil_to_tensor
 from stylesynth.io.images import MAX_PIXELS
 
 
@@ -131,3 +132,60 @@ def test_size_limit_is_checked_from_the_header_before_decoding() -> None:
 def test_unusable_sources_are_image_errors_naming_the_problem(source, message: str) -> None:
     with pytest.raises(ImageError, match=message):
         load_image(source)
+
+
+def test_float_tiff_and_float_pil_images_in_0_1_are_read_not_blackened(tmp_path: Path) -> None:
+    """Issue 24: a 32-bit float ("F") image in [0, 1] became black (Pillow clips F to 0..255)."""
+    values = np.array([[0.0, 0.25, 0.5, 1.0]], dtype=np.float32)
+    source = Image.fromarray(values, mode="F")
+    source.save(tmp_path / "float.tif")
+    expected = [0, 64, 128, 255]
+    for image in (load_image(tmp_path / "float.tif"), load_image(source), load_image(source, mode="L")):
+        assert np.asarray(image.convert("L"))[0].tolist() == expected
+    assert pil_to_tensor(source)[:, 0, 2].tolist() == pytest.approx([128 / 255] * 3)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (np.array([[0.0, 255.0]], dtype=np.float32), r"mode 'F'\) with values from 0 to 255; float images must hold values in \[0, 1\]"),
+        (np.array([[-1.0, 1.0]], dtype=np.float32), r"values from -1 to 1; float images must hold values in \[0, 1\]"),
+        (np.array([[np.nan, 0.5]], dtype=np.float32), r"NaN or infinite values; float images must hold values in \[0, 1\]"),
+    ],
+)
+def test_float_images_outside_0_1_or_nan_are_refused_not_clipped(tmp_path: Path, values: np.ndarray, message: str) -> None:
+    source = Image.fromarray(values, mode="F")
+    source.save(tmp_path / "float.tif")
+    for image in (tmp_path / "float.tif", source):
+        with pytest.raises(ImageError, match=message):
+            load_image(image)
+    with pytest.raises(ImageError, match=message):
+        pil_to_tensor(source)
+
+
+def test_32_bit_integer_images_are_scaled_as_16_bit_or_refused() -> None:
+    source = Image.fromarray(np.array([[0, 257, 65535]], dtype=np.int32), mode="I")
+    assert np.asarray(load_image(source, mode="L"))[0].tolist() == [0, 1, 255]
+    for values in ([[0, 70000]], [[-5, 10]]):
+        with pytest.raises(ImageError, match=r"'I' integer image with values from .*; integer greyscale images must hold 16-bit values"):
+            load_image(Image.fromarray(np.array(values, dtype=np.int32), mode="I"))
+
+
+def test_modes_pillow_cannot_convert_faithfully_are_refused_naming_the_accepted_ones() -> None:
+    with pytest.raises(ImageError, match=r"images of mode 'LAB' are not accepted; accepted modes are 1, L, P, RGB"):
+        load_image(Image.new("LAB", (2, 2)))
+    assert load_image(Image.new("HSV", (2, 2), (0, 0, 255))).getpixel((0, 0)) == (255, 255, 255)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo")
+def test_a_fifo_given_as_an_image_is_refused_before_it_is_opened(tmp_path: Path) -> None:
+    """Issue 24: opening a FIFO for reading blocks until a writer comes; it is refused from its stat."""
+    fifo = tmp_path / "photo.png"
+    os.mkfifo(fifo)
+    with pytest.raises(ImageError, match=r"is a FIFO \(named pipe\), not a regular file; expected an image file"):
+        load_image(fifo)
+    with pytest.raises(ImageError, match="not a regular file"):
+        load_image(fifo, mode=None)  # label maps take the same path
+    if Path("/dev/zero").exists():
+        with pytest.raises(ImageError, match="is a character device, not a regular file"):
+            load_image("/dev/zero")
