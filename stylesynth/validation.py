@@ -21,14 +21,12 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from .io.images import MAX_PIXELS, ImageError
+from .io.images import FLOAT_TOLERANCE, MAX_PIXELS, ImageError, check_pixels
 
 #: Seeds are whole numbers in ``0 … MAX_SEED`` (what ``torch.Generator.manual_seed`` takes as a signed 64-bit value).
 MAX_SEED = 2**63 - 1
 #: Smallest side (pixels) of an image AdaIN takes: VGG pools 3 times before relu4_1.
 MIN_SIDE = 16
-#: Float image tensors hold values in [0, 1]; this much rounding error beyond either end is accepted (and clamped).
-FLOAT_TOLERANCE = 1e-3
 
 
 def _is_number(value: Any) -> bool:
@@ -132,8 +130,13 @@ def check_image_tensor(tensor: Tensor, what: str) -> Tensor:
     """A uint8 image tensor, or a float one with finite values in [0, 1] -> float32 in [0, 1].
 
     Float tensors in 0…255 (or -1…1) are refused rather than silently clipped: divide by 255 (or
-    map to [0, 1]) first, or pass a uint8 tensor.
+    map to [0, 1]) first, or pass a uint8 tensor. An empty batch ``(0, C, H, W)``, an image without
+    pixels, or one of more than :data:`~stylesynth.io.images.MAX_PIXELS` pixels is refused too.
     """
+    if tensor.dim() == 4 and tensor.shape[0] == 0:
+        raise ImageError(f"{what}: the tensor batch {tuple(tensor.shape)} holds no images; expected at least one image (N >= 1)")
+    if tensor.dim() >= 2:
+        check_pixels(tensor.shape[-1], tensor.shape[-2], f"{what}: the tensor {tuple(tensor.shape)}")
     if tensor.dtype == torch.uint8:
         return tensor.float().div_(255)
     if not tensor.is_floating_point():
@@ -146,6 +149,30 @@ def check_image_tensor(tensor: Tensor, what: str) -> Tensor:
         if low < -FLOAT_TOLERANCE or high > 1 + FLOAT_TOLERANCE:
             hint = "; it looks like 0-255 values: divide by 255 or pass a uint8 tensor" if high > 1.5 else ""
             raise ImageError(f"{what}: float tensors must hold values in [0, 1], got values from {low:g} to {high:g}{hint}")
+        values = values.clamp(0, 1)
+    return values
+
+
+def check_mask_tensor(mask: Tensor, what: str) -> Tensor:
+    """A mask tensor -> float32 in [0, 1]: bool, uint8 (0…255, scaled by 1/255) or float with finite values in [0, 1].
+
+    Float masks in 0…255 are refused rather than clamped to a mask of ones, and NaN or infinite
+    values rather than clamped to arbitrary ones: masks are in [0, 1].
+    """
+    if mask.dtype == torch.bool:
+        return mask.float()
+    if mask.dtype == torch.uint8:
+        return mask.float().div_(255)
+    if not mask.is_floating_point():
+        raise ImageError(f"{what}: expected a bool, uint8 (0-255) or float (0-1) mask, got dtype {mask.dtype}")
+    values = mask.float()
+    if values.numel():
+        if not bool(torch.isfinite(values).all()):
+            raise ImageError(f"{what}: the float mask holds NaN or infinite values; masks are in [0, 1] (float), 0-255 (uint8) or bool")
+        low, high = float(values.min()), float(values.max())
+        if low < -FLOAT_TOLERANCE or high > 1 + FLOAT_TOLERANCE:
+            hint = "; it looks like 0-255 values: divide by 255 or pass a uint8 tensor" if high > 1.5 else ""
+            raise ImageError(f"{what}: float masks must hold values in [0, 1], got values from {low:g} to {high:g}{hint}")
         values = values.clamp(0, 1)
     return values
 

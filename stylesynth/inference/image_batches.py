@@ -11,7 +11,7 @@ from torch import Tensor
 from torchvision.transforms.v2 import functional as TF
 
 from ..io import ImageError, load_image, pil_to_tensor, tensor_to_pil
-from ..validation import check_image_tensor
+from ..validation import check_image_tensor, check_mask_tensor
 
 ImageInput = Image.Image | Tensor | str | os.PathLike
 
@@ -85,10 +85,4 @@ def mask_batch(mask: ImageInput, what: str) -> Tensor:
         mask = mask[:, None]
     elif not (mask.dim() == 4 and mask.shape[1] == 1):
         raise ImageError(f"{what}: expected a mask tensor of shape (H, W), (N, H, W) or (N, 1, H, W), got {tuple(mask.shape)}")
-    if mask.dtype == torch.bool:
-        return mask.float()
-    if mask.dtype == torch.uint8:
-        return TF.to_dtype(mask, torch.float32, scale=True)
-    if mask.is_floating_point():
-        return mask.float().clamp(0, 1)
-    raise ImageError(f"{what}: expected a bool, uint8 or float mask, got dtype {mask.dtype}")
+    return check_mask_tensor(mask, what)

@@ -19,6 +19,7 @@ from torchvision.transforms.v2 import functional as TF
 from ..data.segmentation import ClassList, check_labels, label_map_from_image, one_hot
 from ..data.segmentation_folder import read_label_image
 from ..io import CheckpointError, ImageError, load_image, pil_to_tensor, tensor_to_pil
+from ..io.images import check_pixels
 from ..nets import SPADENetwork
 from ..nets.spade_official import OFFICIAL_PRESETS
 from ..validation import check_choice, check_count, check_image_tensor, check_seeds
@@ -154,7 +155,7 @@ class Synthesizer(InferenceRuntime):
         """A label map input -> class ids ``(H, W)`` int64 (validated against this model's classes)."""
         if isinstance(label_map, (str, os.PathLike)):
             path = Path(label_map)
-            if not path.is_file():
+            if not path.exists():
                 raise ImageError(f"label map not found: {path}")
             name, label_map = str(path), read_label_image(path)
         if isinstance(label_map, np.ndarray):
@@ -167,11 +168,14 @@ class Synthesizer(InferenceRuntime):
                 labels = labels[0]
             if labels.dim() != 2:
                 raise ValueError(f"{name}: expected class ids of shape (H, W), got a tensor of shape {tuple(labels.shape)}")
+            # the limit of images read from files, before anything is allocated for it
+            check_pixels(labels.shape[1], labels.shape[0], f"{name}: the tensor {tuple(labels.shape)}")
         else:
             raise TypeError(
                 f"{name}: expected a PIL image (P/L class ids or RGB colour-coded), an integer tensor (H, W) or a path, "
                 f"got {type(label_map).__name__}"
             )
+        check_pixels(labels.shape[-1], labels.shape[-2], name)  # PIL label maps too: a 0x0 map has nothing to synthesize
         try:
             labels = check_labels(labels, self.label_nc, self.dont_care, name)
         except ValueError as error:

@@ -12,8 +12,19 @@ from PIL import Image
 
 from stylesynth import Synthesizer
 from stylesynth.io import CheckpointError, ImageError
+from stylesynth.io.images import MAX_PIXELS
 from stylesynth.nets import AdaINNetwork
-from stylesynth.validation import MAX_SEED, check_choice, check_count, check_eps, check_resize, check_seeds, style_weights
+from stylesynth.validation import (
+    MAX_SEED,
+    check_choice,
+    check_count,
+    check_eps,
+    check_image_tensor,
+    check_mask_tensor,
+    check_resize,
+    check_seeds,
+    style_weights,
+)
 from tests.io.test_images import rotated_jpeg
 
 
@@ -108,3 +119,33 @@ def test_a_weights_file_that_needs_unpickling_is_refused_without_suggesting_weig
     with pytest.raises(CheckpointError, match="holds Python objects other than tensors") as caught:
         load_torch_file(tmp_path / "odd.pth")
     assert "weights_only=False" not in str(caught.value)
+
+
+def test_nan_masks_and_float_masks_in_0_255_are_refused_not_clamped(stylizer) -> None:
+    """Issue 24: a NaN mask or a float mask in 0-255 was clamped to [0, 1] without a word."""
+    content, style = torch.rand(3, 32, 32), torch.rand(3, 32, 32)
+    with pytest.raises(ImageError, match=r"mask: the float mask holds NaN or infinite values; masks are in \[0, 1\]"):
+        stylizer.stylize(content, style, mask=torch.full((32, 32), math.nan))
+    with pytest.raises(ImageError, match=r"float masks must hold values in \[0, 1\], got values from 0 to 255; .*divide by 255"):
+        stylizer.stylize(content, style, mask=torch.linspace(0, 255, 32 * 32).reshape(32, 32))
+    with pytest.raises(ImageError, match=r"float masks must hold values in \[0, 1\], got values from -1 to 1"):
+        check_mask_tensor(torch.tensor([-1.0, 1.0]), "mask")
+    assert check_mask_tensor(torch.tensor([0, 51, 255], dtype=torch.uint8), "mask").tolist() == pytest.approx([0, 0.2, 1])
+    assert check_mask_tensor(torch.tensor([True, False]), "mask").tolist() == [1.0, 0.0]
+    assert check_mask_tensor(torch.tensor([-1e-4, 1 + 1e-4]), "mask").tolist() == [0.0, 1.0]  # rounding error is clamped
+    with pytest.raises(ImageError, match="expected a bool, uint8 \\(0-255\\) or float \\(0-1\\) mask, got dtype torch.int64"):
+        check_mask_tensor(torch.zeros(2, dtype=torch.long), "mask")
+    out = stylizer.stylize(content, style, mask=torch.full((32, 32), 255, dtype=torch.uint8))
+    assert out.shape == (3, 32, 32)
+
+
+def test_empty_and_over_limit_image_tensors_are_value_errors_saying_what_is_accepted(stylizer) -> None:
+    with pytest.raises(ImageError, match=r"content: the tensor batch \(0, 3, 32, 32\) holds no images; expected at least one image"):
+        stylizer.stylize(torch.zeros(0, 3, 32, 32), torch.rand(3, 32, 32))
+    with pytest.raises(ImageError, match=r"style: the tensor batch \(0, 3, 32, 32\) holds no images"):
+        stylizer.stylize(torch.rand(3, 32, 32), torch.zeros(0, 3, 32, 32))
+    with pytest.raises(ImageError, match=r"has no pixels \(0x0\); expected an image of at least 1x1 pixels"):
+        check_image_tensor(torch.zeros(3, 0, 0), "content")
+    huge = torch.zeros(1, dtype=torch.uint8).expand(3, 1, MAX_PIXELS + 1)  # no memory behind it
+    with pytest.raises(ImageError, match=r"content: the tensor \(3, 1, 67108865\) is 67108865x1 = 67,108,865 pixels, more than the limit"):
+        stylizer.stylize(huge, torch.rand(3, 32, 32))

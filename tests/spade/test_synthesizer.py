@@ -158,3 +158,22 @@ def test_official_vae_generator_and_encoder_files_load_together(tmp_path) -> Non
         Synthesizer.from_pretrained(tmp_path / "latest_net_G.pth", label_nc=3, crop_size=64)
     with pytest.raises(CheckpointError, match="not an official SPADE encoder"):
         Synthesizer.from_pretrained(tmp_path / "latest_net_G.pth", encoder=tmp_path / "latest_net_G.pth", label_nc=3, crop_size=32)
+
+
+def test_tensor_label_maps_get_the_pixel_limit_and_empty_inputs_are_value_errors(synthesizer) -> None:
+    """Issue 24: an over-limit tensor label map reached the network; a 0x0 map or style was a RuntimeError."""
+    from stylesynth.io import ImageError
+    from stylesynth.io.images import MAX_PIXELS
+
+    huge = torch.zeros(1, dtype=torch.long).expand(16, MAX_PIXELS // 16 + 1)  # no memory behind it
+    with pytest.raises(ImageError, match=r"label map: the tensor \(16, 4194305\) is 4194305x16 = 67,108,880 pixels, more than the limit of 67,108,864"):
+        synthesizer.synthesize(huge)
+    with pytest.raises(ImageError, match=r"label map 1: the tensor \(0, 0\) has no pixels \(0x0\); expected an image of at least 1x1"):
+        synthesizer.synthesize([torch.zeros(8, 8, dtype=torch.long), torch.zeros(0, 0, dtype=torch.long)])
+    with pytest.raises(ImageError, match=r"label map: the tensor \(0, 0\) has no pixels \(0x0\)"):
+        synthesizer.synthesize(np.zeros((0, 0), dtype=np.int64))
+    with pytest.raises(ImageError, match=r"has no pixels \(0x0\); expected an image of at least 1x1"):
+        synthesizer.synthesize(Image.new("L", (0, 0)))
+    if synthesizer.has_style_encoder:
+        with pytest.raises(ImageError, match=r"style: the tensor \(3, 0, 0\) has no pixels \(0x0\); expected an image of at least 1x1"):
+            synthesizer.synthesize(torch.zeros(8, 8, dtype=torch.long), style=torch.zeros(3, 0, 0))
