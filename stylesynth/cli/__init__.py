@@ -1,6 +1,8 @@
-"""The ``stylesynth`` command line: ``stylesynth stylize``, ``stylesynth synthesize``, ``stylesynth export``.
+"""The ``stylesynth`` command line: ``stylesynth stylize``, ``synthesize``, ``export`` and ``info``.
 
 Each subcommand lives in its own module with ``add_parser(subparsers)`` and ``run(args) -> int``.
+Building the parsers imports neither torch nor the library's heavy modules: ``--help``,
+``--version`` and argument errors answer at once, and each ``run`` imports what it needs.
 Bad input ends in one clear line on stderr and exit code 2, never a traceback.
 """
 
@@ -12,18 +14,56 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from typing import NoReturn
 
 #: subcommand name -> module in this package
-COMMANDS = {"stylize": "stylize", "synthesize": "synthesize", "export": "export"}
+COMMANDS = {"stylize": "stylize", "synthesize": "synthesize", "export": "export", "info": "info"}
+
+EPILOG = """\
+examples:
+  stylesynth stylize examples/content/cat.jpg -s examples/styles/mosaic.jpg -o cat-mosaic.png
+  stylesynth stylize examples/content -s examples/styles/waves.jpg examples/styles/swirls.jpg -o out/
+  stylesynth synthesize examples/scenes/lake.png --seed 0 -o lake.png
+  stylesynth export runs/adain/last.ckpt my-adain/
+  stylesynth info --json
+
+Run "stylesynth COMMAND --help" for the options of a command.
+"""
 
 
 class CLIError(Exception):
     """A user error: printed as one line, exit code 2."""
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr (``PROG: error: MESSAGE``) and exit code 2, without the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = f'; see "{self.prog} --help"'
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}{hint}\n")
+
+
+def package_version() -> str:
+    """The installed distribution's version (``importlib.metadata``), or the package's own where it is not installed."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("stylesynth")
+    except PackageNotFoundError:
+        from .. import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stylesynth", description=__doc__.splitlines()[0])
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = Parser(
+        prog="stylesynth",
+        description="Arbitrary style transfer (AdaIN) and semantic image synthesis (SPADE) from the command line.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"stylesynth {package_version()}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
     for module_name in COMMANDS.values():  # every one ships with the package: a failed import is a real error
         importlib.import_module(f"{__name__}.{module_name}").add_parser(subparsers)
     return parser
@@ -46,9 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError:
         return _fail(args.command, "out of memory; try smaller images (--size) or fewer at once")
     except RuntimeError as error:
-        import torch  # already imported by the run that raised
-
-        if isinstance(error, torch.OutOfMemoryError):
+        torch = sys.modules.get("torch")  # imported by the run that raised, if it got that far
+        if torch is not None and isinstance(error, torch.OutOfMemoryError):
             return _fail(args.command, "the device ran out of memory; try smaller images (--size) or --device cpu")
         raise
     finally:

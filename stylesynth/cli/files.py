@@ -10,11 +10,14 @@ file as it was and no temporary file behind.
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -87,11 +90,13 @@ def write_all(
     produce: Callable[[int, Path], Image.Image | Callable[[Path], object]],
     command: str,
     quiet: bool,
+    announce: bool = True,
 ) -> None:
     """Writes ``produce(index, input)`` for every pair as one step, with a progress bar on stderr for several.
 
     ``produce`` returns an image, or a function that writes the output itself to the path it is given
-    (a video, streamed).
+    (a video, streamed). ``announce=False`` leaves stdout to the caller (``--json``): the outputs
+    written are not printed.
     """
     show_progress = not quiet and len(pairs) > 1
     outputs = None
@@ -113,7 +118,7 @@ def write_all(
         if show_progress:
             print(file=sys.stderr)
     _ignore_later_interrupts()
-    if not quiet:
+    if not quiet and announce:
         print(pairs[0][1] if len(pairs) == 1 else f"{len(pairs)} files written to {_common_folder(pairs)}")
 
 
@@ -123,6 +128,22 @@ def _ignore_later_interrupts() -> None:
     command returns (``main`` restores the handler when called with explicit arguments)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def json_report(command: str, model: Any, checkpoint: str, pairs: list[tuple[Path, Path]], sizes: dict[Path, tuple[int, int]], started: float) -> str:
+    """One JSON object (one line) describing a finished run: what ``--json`` prints on stdout."""
+    return json.dumps(
+        {
+            "command": command,
+            "inputs": [str(source) for source, _ in pairs],
+            "outputs": [str(target) for _, target in pairs],
+            "sizes": [list(sizes[source]) if source in sizes else None for source, _ in pairs],
+            "model": checkpoint,
+            "device": str(model.device),
+            "precision": model.precision,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+    )
 
 
 def _common_folder(pairs: list[tuple[Path, Path]]) -> Path:

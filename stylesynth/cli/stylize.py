@@ -12,14 +12,24 @@ leaves existing files as they were).
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image
+from . import CLIError
 
-from ..io.images import IMAGE_EXTENSIONS, load_image
-from ..validation import check_alpha, check_mask_count, check_resize, check_side, style_weights
-from . import CLIError, video
-from .files import input_files, plan_outputs, write_all
+if TYPE_CHECKING:  # the library (and torch) is imported by run(), not to build the parser
+    from PIL import Image
+
+    from . import video
+
+EPILOG = """\
+examples:
+  stylesynth stylize examples/content/cat.jpg -s examples/styles/mosaic.jpg -o cat-mosaic.png
+  stylesynth stylize examples/content/coffee.jpg -s examples/styles/waves.jpg -a 0.6 --preserve-color -o coffee.png
+  stylesynth stylize examples/content -s examples/styles/hubble.jpg examples/styles/swirls.jpg -w 0.7 0.3 -o out/
+  stylesynth stylize examples/content/rocket.jpg -s examples/styles/mosaic.jpg --size 512 --device cpu -o rocket.png
+"""
 
 
 def add_parser(subparsers) -> None:
@@ -27,6 +37,8 @@ def add_parser(subparsers) -> None:
         "stylize",
         help="paint content images in the style of one or more style images (AdaIN)",
         description="Paint content images (files or folders, searched recursively) in the style of style images.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("content", nargs="+", type=Path, help="content image or video files, or folders of them")
     parser.add_argument("--style", "-s", action="extend", nargs="+", type=Path, required=True, help="style image(s); repeat or list several to interpolate")
@@ -42,6 +54,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-stable", dest="stable", action="store_false", help="videos: plain per-frame AdaIN instead of the stable mode")
     parser.add_argument("--output", "-o", type=Path, required=True, help="output file (one content file) or folder")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout when done: inputs, outputs, sizes (width, height), model, device, precision, seconds")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     parser.set_defaults(run=run)
 
@@ -53,6 +66,11 @@ def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[I
     that are videos. Every content image is decoded here too (and dropped), and every video's header
     read, so a truncated image or a file that is no video stops the run before any work.
     """
+    from ..io.images import IMAGE_EXTENSIONS
+    from ..validation import check_alpha, check_mask_count, check_resize, check_side, style_weights
+    from . import video
+    from .files import input_files, plan_outputs
+
     check_alpha(args.alpha, "--alpha")
     style_weights(args.weights, len(args.style), "--weights")
     if args.mask is not None:
@@ -79,14 +97,23 @@ def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[I
 
 
 def _read(path: Path, what: str, mode: str = "RGB") -> Image.Image:
+    from ..io.images import load_image
+
     if not path.exists():
         raise CLIError(f"{what} not found: {path}")
     return load_image(path, mode=mode, what=f"{what} {path}")
 
 
 def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    from ..inference.device import resolve_device
+
+    resolve_device(args.device)  # an unusable --device fails before any file is read
     pairs, styles, masks, videos = _validate(args)
     from ..inference import Stylizer  # imported late: argument errors should not wait for torch
+    from ..io.images import load_image
+    from . import video
+    from .files import json_report, write_all
 
     stylizer = Stylizer.from_pretrained(args.checkpoint, device=args.device, stats=args.stats)
 
@@ -100,11 +127,16 @@ def run(args: argparse.Namespace) -> int:
         "style_size": args.style_size,
     }
     targets = dict(pairs)
+    sizes: dict[Path, tuple[int, int]] = {}  # output (width, height) of each image; videos have none in the report
 
     def stylize(index: int, source: Path) -> Image.Image | video.Writer:
         if source in videos:
             return video.writer(stylizer, source, targets[source], {**options, "stable": args.stable}, args.quiet)
-        return stylizer.stylize(load_image(source, what=f"content {source}"), **options)
+        image = stylizer.stylize(load_image(source, what=f"content {source}"), **options)
+        sizes[source] = image.size
+        return image
 
-    write_all(pairs, stylize, "stylize", args.quiet)
+    write_all(pairs, stylize, "stylize", args.quiet, announce=not args.json)
+    if args.json:
+        print(json_report("stylize", stylizer, str(args.checkpoint), pairs, sizes, started))
     return 0

@@ -8,14 +8,21 @@ run; a failed or interrupted run leaves existing files as they were).
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image
-
-from ..io.images import load_image
-from ..validation import check_seeds
 from . import CLIError
-from .files import input_files, plan_outputs, write_all
+
+if TYPE_CHECKING:  # the library (and torch) is imported by run(), not to build the parser
+    from PIL import Image
+
+EPILOG = """\
+examples:
+  stylesynth synthesize examples/scenes/lake.png --seed 0 -o lake.png
+  stylesynth synthesize examples/scenes -o scenes/ --seed 1
+  stylesynth synthesize examples/scenes/hills.png --style examples/styles/waves.jpg -o hills.png
+"""
 
 
 def add_parser(subparsers) -> None:
@@ -23,6 +30,8 @@ def add_parser(subparsers) -> None:
         "synthesize",
         help="make images from segmentation label maps (SPADE)",
         description="Make photo-like images that follow label maps (PNG class ids, or RGB in the class colours).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("labels", nargs="+", type=Path, help="label map files, or folders of them")
     parser.add_argument("--style", "-s", type=Path, help="a reference image whose style to use (checkpoints with a VAE)")
@@ -35,11 +44,20 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
     parser.add_argument("--output", "-o", type=Path, required=True, help="output file (one label map) or folder")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--json", action="store_true", help="print one JSON object on stdout when done: inputs, outputs, sizes (width, height), model, device, precision, seconds")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress output")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    from ..inference.device import resolve_device
+
+    resolve_device(args.device)  # an unusable --device fails before any file is read
+    from ..io.images import load_image
+    from ..validation import check_seeds
+    from .files import input_files, json_report, plan_outputs, write_all
+
     pairs = plan_outputs(input_files(args.labels, "label map"), args.output, "label map", args.overwrite)
     seeds = check_seeds(args.seed, len(pairs), "--seed")
     if args.instance is not None and len(args.instance) != len(pairs):
@@ -53,14 +71,20 @@ def run(args: argparse.Namespace) -> int:
         raise CLIError(f"--style needs a checkpoint with a style encoder (VAE); {args.checkpoint} has none")
     label_ids = [synthesizer.label_ids(file, str(file)) for file, _ in pairs]  # all checked before any work
 
+    sizes: dict[Path, tuple[int, int]] = {}  # output (width, height) of each label map
+
     def synthesize(index: int, source: Path) -> Image.Image:
-        return synthesizer.synthesize(
+        image = synthesizer.synthesize(
             label_ids[index],
             style=style,
             seed=None if seeds is None else seeds[index],
             instance=args.instance[index] if args.instance else None,
             resize_output=not args.model_size,
         )
+        sizes[source] = image.size
+        return image
 
-    write_all(pairs, synthesize, "synthesize", args.quiet)
+    write_all(pairs, synthesize, "synthesize", args.quiet, announce=not args.json)
+    if args.json:
+        print(json_report("synthesize", synthesizer, str(args.checkpoint), pairs, sizes, started))
     return 0

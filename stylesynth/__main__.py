@@ -1,0 +1,7 @@
+"""``python -m stylesynth``: the ``stylesynth`` command line."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
