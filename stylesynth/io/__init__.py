@@ -4,6 +4,7 @@ from .atomic import atomic_directory, atomic_output, staged_outputs
 from .checkpoints import (
     CheckpointError,
     bundled_checkpoints,
+    check_finite,
     load_pretrained,
     load_state_strict,
     load_torch_file,
@@ -20,6 +21,7 @@ __all__ = [
     "atomic_output",
     "image_size",
     "bundled_checkpoints",
+    "check_finite",
     "load_image",
     "load_pretrained",
     "load_state_strict",

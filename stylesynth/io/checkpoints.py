@@ -2,7 +2,7 @@
 
 One place for each step: :func:`resolve_checkpoint` turns a name or a path into a path (an existing
 path wins over a bundled name), :func:`load_pretrained` / :func:`save_pretrained` read and write
-checkpoint folders, :func:`load_state_strict` is the one strict state-dict loader, and
+checkpoint folders, :func:`load_state_strict` is the one strict state-dict loader (:func:`check_finite` its check of the values), and
 :func:`load_torch_file` reads pickled files safely.
 """
 
@@ -119,15 +119,21 @@ def load_state_strict(module: nn.Module, state_dict: Mapping[str, Any], source: 
             f"{source}: the weights do not fit a {type(module).__name__} with this config: " + ", ".join(problems)
             + (f"; {hint}" if hint else "")
         )
-    for key, value in selected.items():  # NaN or infinite weights run, and write a black (or NaN) image: refuse them here
+    check_finite({prefix + key: value for key, value in selected.items()}, source)
+    with torch.no_grad():
+        module.load_state_dict({key: value.to(expected[key].dtype) for key, value in selected.items()}, strict=True)
+
+
+def check_finite(tensors: Mapping[str, Tensor], source: str) -> None:
+    """Refuses weights with NaN or infinite values (they run, and write a black or NaN image): a
+    :class:`CheckpointError` naming ``source`` and the first such key, in the mapping's order."""
+    for key, value in tensors.items():
         if (value.is_floating_point() or value.is_complex()) and value.numel() and not bool(torch.isfinite(value).all()):
             count = int((~torch.isfinite(value)).sum())
             raise CheckpointError(
-                f"{source}: tensor {prefix}{key} holds {count:,} NaN or infinite value(s); the weights are damaged "
+                f"{source}: tensor {key} holds {count:,} NaN or infinite value(s); the weights are damaged "
                 "(a diverged training run or a broken export); expected finite weights"
             )
-    with torch.no_grad():
-        module.load_state_dict({key: value.to(expected[key].dtype) for key, value in selected.items()}, strict=True)
 
 
 def save_pretrained(

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from stylesynth import Synthesizer
-from stylesynth.io import CheckpointError, load_pretrained, load_state_strict, load_torch_file, save_pretrained
+from stylesynth.io import CheckpointError, check_finite, load_pretrained, load_state_strict, load_torch_file, save_pretrained
 from stylesynth.io import checkpoints as checkpoints_module
 from tests.spade.official import random_state_dict, state_dict_shapes
 
@@ -31,6 +31,9 @@ def test_nan_or_infinite_weights_are_refused_at_load_naming_the_first_bad_key(ba
     assert all(torch.equal(before[key], value) for key, value in module.state_dict().items())  # nothing was loaded
     with pytest.raises(CheckpointError, match=r"tensor net\.1\.weight holds"):
         load_state_strict(module, {f"net.{key}": value for key, value in state.items()}, "w.pth", prefix="net.")
+    check_finite({"weight": torch.ones(2), "steps": torch.tensor([2**62]), "empty": torch.zeros(0)}, "w.pth")
+    with pytest.raises(CheckpointError, match=r"w\.pth: tensor b holds 2 NaN"):
+        check_finite({"a": torch.ones(2), "b": torch.full((2,), math.nan), "c": torch.full((2,), math.inf)}, "w.pth")
 
 
 def test_a_checkpoint_with_nan_weights_is_refused_not_turned_into_a_black_image(tmp_path: Path) -> None:
