@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -160,17 +160,10 @@ class MagentaArbitraryNetwork(nn.Module):
     @classmethod
     def from_config(cls, config: Mapping[str, Any], state_dict: Mapping[str, Tensor] | None = None, source: str = "checkpoint") -> MagentaArbitraryNetwork:
         """The network a checkpoint's ``config.json`` describes, with ``state_dict`` loaded strictly."""
-        from ..io import CheckpointError, load_state_strict
-
-        if config.get("kind") != cls.KIND:
-            raise CheckpointError(f"{source}: holds a {config.get('kind')!r} checkpoint, expected a {cls.KIND!r} one")
-        try:
-            network = cls(float(config.get("width", 0.25)), int(config.get("code_dim", 100)), int(config.get("style_size", 256)))
-        except (TypeError, ValueError) as error:
-            raise CheckpointError(f"{source}: invalid {cls.KIND} config ({error})") from None
-        if state_dict is not None:
-            load_state_strict(network, state_dict, source)
-        return network.eval()
+        return _build_checked(
+            cls, config, state_dict, source,
+            lambda: cls(float(config.get("width", 0.25)), int(config.get("code_dim", 100)), int(config.get("style_size", 256))),
+        )
 
     @classmethod
     def from_pretrained(cls, source: str | os.PathLike = "magenta-arbitrary") -> MagentaArbitraryNetwork:
@@ -242,17 +235,10 @@ class DumoulinNetwork(nn.Module):
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], state_dict: Mapping[str, Tensor] | None = None, source: str = "checkpoint") -> DumoulinNetwork:
-        from ..io import CheckpointError, load_state_strict
-
-        if config.get("kind") != cls.KIND:
-            raise CheckpointError(f"{source}: holds a {config.get('kind')!r} checkpoint, expected a {cls.KIND!r} one")
-        try:
-            network = cls(int(config["num_styles"]), tuple(config["widths"]), tuple(config["expand"]), int(config["num_residual"]))
-        except (KeyError, TypeError, ValueError) as error:
-            raise CheckpointError(f"{source}: invalid {cls.KIND} config ({error!r})") from None
-        if state_dict is not None:
-            load_state_strict(network, state_dict, source)
-        return network.eval()
+        return _build_checked(
+            cls, config, state_dict, source,
+            lambda: cls(int(config["num_styles"]), tuple(config["widths"]), tuple(config["expand"]), int(config["num_residual"])),
+        )
 
     @classmethod
     def from_pretrained(cls, source: str | os.PathLike = "magenta-26") -> DumoulinNetwork:
@@ -287,6 +273,21 @@ def _pad_to_four(image: Tensor) -> Tensor:
     """Reflection padding at the bottom and right to a multiple of 4 (two stride-2 convs, two x2 upsamplings)."""
     pad_h, pad_w = -image.shape[-2] % 4, -image.shape[-1] % 4
     return F.pad(image, (0, pad_w, 0, pad_h), mode="reflect") if pad_h or pad_w else image
+
+
+def _build_checked(cls: Any, config: Mapping[str, Any], state_dict: Mapping[str, Tensor] | None, source: str, build: Callable[[], Any]) -> Any:
+    """``build()`` for a config of ``cls.KIND``, with ``state_dict`` loaded strictly; every problem a CheckpointError naming ``source``."""
+    from ..io import CheckpointError, load_state_strict
+
+    if config.get("kind") != cls.KIND:
+        raise CheckpointError(f"{source}: holds a {config.get('kind')!r} checkpoint, expected a {cls.KIND!r} one")
+    try:
+        network = build()
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(f"{source}: invalid {cls.KIND} config ({error!r})") from None
+    if state_dict is not None:
+        load_state_strict(network, state_dict, source)
+    return network.eval()
 
 
 def _read_pretrained(cls: Any, source: str | os.PathLike) -> Any:

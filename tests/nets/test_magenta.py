@@ -143,3 +143,8 @@ def test_26_style_one_hot_weights_equal_the_preset_id(network26: DumoulinNetwork
 def test_26_style_unknown_preset_is_a_value_error(network26: DumoulinNetwork) -> None:
     with pytest.raises(ValueError, match=r"style ids must lie in \[0, 25\]"):
         network26(torch.rand(1, 3, 16, 16), 26)
+
+
+def test_26_style_config_without_its_settings_is_a_checkpoint_error() -> None:
+    with pytest.raises(CheckpointError, match="invalid magenta-26 config"):
+        DumoulinNetwork.from_config({"kind": "magenta-26"})
