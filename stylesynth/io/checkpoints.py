@@ -173,9 +173,9 @@ def load_pretrained(folder: str | os.PathLike, kind: str | None = None) -> tuple
         raise CheckpointError(f"checkpoint folder not found: {root}")
     config_path, weights_path = root / CONFIG_NAME, root / WEIGHTS_NAME
     for required in (config_path, weights_path):
-        kind = special_file_kind(required)
-        if kind is not None:
-            raise CheckpointError(f"{required}: is {kind}, not a regular file; expected the {required.name} of a stylesynth checkpoint")
+        special = special_file_kind(required)
+        if special is not None:
+            raise CheckpointError(f"{required}: is {special}, not a regular file; expected the {required.name} of a stylesynth checkpoint")
         if not required.is_file():
             raise CheckpointError(f"{root} is not a stylesynth checkpoint: {required.name} is missing (expected {CONFIG_NAME} and {WEIGHTS_NAME})")
     try:
@@ -202,9 +202,9 @@ def load_torch_file(path: str | os.PathLike) -> Any:
     Anything but a regular file (a FIFO, a device, a socket) is refused before it is opened.
     """
     source = Path(path)
-    kind = special_file_kind(source)
-    if kind is not None:
-        raise CheckpointError(f"{source}: is {kind}, not a regular file; expected a weights file saved with torch.save")
+    special = special_file_kind(source)
+    if special is not None:
+        raise CheckpointError(f"{source}: is {special}, not a regular file; expected a weights file saved with torch.save")
     if not source.is_file():
         raise CheckpointError(f"weights file not found: {source}")
     _check_zip_sizes(source)
