@@ -7,7 +7,7 @@ from typing import Any
 
 from torch import Tensor
 
-from ..io import CheckpointError
+from ..io import CheckpointError, check_finite
 
 
 def expect_mapping(state_dict: Any, source: str, expected: str) -> Mapping[str, Tensor]:
@@ -18,7 +18,7 @@ def expect_mapping(state_dict: Any, source: str, expected: str) -> Mapping[str, 
 
 
 def expect_tensor(state_dict: Mapping[str, Tensor], key: str, shape: tuple[int, ...], source: str, expected: str) -> Tensor:
-    """``state_dict[key]`` as float32, or a CheckpointError naming the format and what mismatched."""
+    """``state_dict[key]`` as float32, or a CheckpointError naming the format and what mismatched (NaN or infinite values included)."""
     if key not in state_dict:
         keys = list(state_dict)
         found = ", ".join(map(str, keys[:6])) + (", ..." if len(keys) > 6 else "")
@@ -28,4 +28,5 @@ def expect_tensor(state_dict: Mapping[str, Tensor], key: str, shape: tuple[int, 
         raise CheckpointError(f"{source}: {key!r} is a {type(value).__name__}, not a tensor; expected the {expected}")
     if tuple(value.shape) != tuple(shape):
         raise CheckpointError(f"{source}: {key!r} has shape {list(value.shape)}, expected {list(shape)} for the {expected}")
+    check_finite({key: value}, source)
     return value.detach().float()

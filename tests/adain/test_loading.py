@@ -78,6 +78,18 @@ def test_decoder_pth_without_vgg_names_the_missing_file(public_files, tmp_path):
         Stylizer.from_pretrained(lonely)
 
 
+def test_public_decoder_with_nan_weights_is_refused_naming_the_key(public_files, tmp_path):
+    folder = tmp_path / "damaged"
+    folder.mkdir()
+    shutil.copy2(public_files["folder"] / "vgg_normalised.pth", folder / "vgg_normalised.pth")
+    state = random_state_dict(DECODER_SHAPES)
+    first = next(iter(state))
+    state[first].view(-1)[0] = float("nan")
+    torch.save(state, folder / "decoder.pth")
+    with pytest.raises(CheckpointError, match=rf"tensor {first} holds 1 NaN or infinite"):
+        Stylizer.from_pretrained(folder)
+
+
 def test_folder_weights_file_and_bundled_name_load_the_same(checkpoint_dir, network, monkeypatch, tmp_path):
     bundled = tmp_path / "bundled"
     shutil.copytree(checkpoint_dir, bundled / "adain-test-name")
