@@ -141,16 +141,7 @@ def check_image_tensor(tensor: Tensor, what: str) -> Tensor:
         return tensor.float().div_(255)
     if not tensor.is_floating_point():
         raise ImageError(f"{what}: expected a uint8 tensor or a float tensor in [0, 1], got dtype {tensor.dtype}")
-    values = tensor.float()
-    if values.numel():
-        if not bool(torch.isfinite(values).all()):
-            raise ImageError(f"{what}: the float tensor holds NaN or infinite values; expected values in [0, 1]")
-        low, high = float(values.min()), float(values.max())
-        if low < -FLOAT_TOLERANCE or high > 1 + FLOAT_TOLERANCE:
-            hint = "; it looks like 0-255 values: divide by 255 or pass a uint8 tensor" if high > 1.5 else ""
-            raise ImageError(f"{what}: float tensors must hold values in [0, 1], got values from {low:g} to {high:g}{hint}")
-        values = values.clamp(0, 1)
-    return values
+    return _unit_interval(tensor, what, "tensor", "expected values in [0, 1]")
 
 
 def check_mask_tensor(mask: Tensor, what: str) -> Tensor:
@@ -165,14 +156,19 @@ def check_mask_tensor(mask: Tensor, what: str) -> Tensor:
         return mask.float().div_(255)
     if not mask.is_floating_point():
         raise ImageError(f"{what}: expected a bool, uint8 (0-255) or float (0-1) mask, got dtype {mask.dtype}")
-    values = mask.float()
+    return _unit_interval(mask, what, "mask", "masks are in [0, 1] (float), 0-255 (uint8) or bool")
+
+
+def _unit_interval(tensor: Tensor, what: str, noun: str, accepted: str) -> Tensor:
+    """A float ``tensor`` as float32 when its values are finite and in [0, 1] (within :data:`FLOAT_TOLERANCE`, then clamped), else an ImageError."""
+    values = tensor.float()
     if values.numel():
         if not bool(torch.isfinite(values).all()):
-            raise ImageError(f"{what}: the float mask holds NaN or infinite values; masks are in [0, 1] (float), 0-255 (uint8) or bool")
+            raise ImageError(f"{what}: the float {noun} holds NaN or infinite values; {accepted}")
         low, high = float(values.min()), float(values.max())
         if low < -FLOAT_TOLERANCE or high > 1 + FLOAT_TOLERANCE:
             hint = "; it looks like 0-255 values: divide by 255 or pass a uint8 tensor" if high > 1.5 else ""
-            raise ImageError(f"{what}: float masks must hold values in [0, 1], got values from {low:g} to {high:g}{hint}")
+            raise ImageError(f"{what}: float {noun}s must hold values in [0, 1], got values from {low:g} to {high:g}{hint}")
         values = values.clamp(0, 1)
     return values
 

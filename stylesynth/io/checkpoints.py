@@ -22,7 +22,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from .atomic import atomic_directory
-from .files import special_file_kind
+from .files import refuse_special_file
 
 WEIGHTS_NAME = "model.safetensors"
 CONFIG_NAME = "config.json"
@@ -173,9 +173,7 @@ def load_pretrained(folder: str | os.PathLike, kind: str | None = None) -> tuple
         raise CheckpointError(f"checkpoint folder not found: {root}")
     config_path, weights_path = root / CONFIG_NAME, root / WEIGHTS_NAME
     for required in (config_path, weights_path):
-        special = special_file_kind(required)
-        if special is not None:
-            raise CheckpointError(f"{required}: is {special}, not a regular file; expected the {required.name} of a stylesynth checkpoint")
+        refuse_special_file(required, str(required), f"the {required.name} of a stylesynth checkpoint", CheckpointError)
         if not required.is_file():
             raise CheckpointError(f"{root} is not a stylesynth checkpoint: {required.name} is missing (expected {CONFIG_NAME} and {WEIGHTS_NAME})")
     try:
@@ -202,9 +200,7 @@ def load_torch_file(path: str | os.PathLike) -> Any:
     Anything but a regular file (a FIFO, a device, a socket) is refused before it is opened.
     """
     source = Path(path)
-    special = special_file_kind(source)
-    if special is not None:
-        raise CheckpointError(f"{source}: is {special}, not a regular file; expected a weights file saved with torch.save")
+    refuse_special_file(source, str(source), "a weights file saved with torch.save", CheckpointError)
     if not source.is_file():
         raise CheckpointError(f"weights file not found: {source}")
     _check_zip_sizes(source)

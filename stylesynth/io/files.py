@@ -35,3 +35,10 @@ def special_file_kind(path: str | os.PathLike) -> str | None:
         if test(mode):
             return kind
     return "not a regular file"
+
+
+def refuse_special_file(path: str | os.PathLike, name: str, expected: str, error: type[ValueError]) -> None:
+    """Raises ``error`` naming the input (``name``), what it is and ``expected`` when ``path`` exists but is not a regular file."""
+    kind = special_file_kind(path)
+    if kind is not None:
+        raise error(f"{name}: is {kind}, not a regular file; expected {expected}")

@@ -33,7 +33,7 @@ from torch import Tensor
 from torchvision.transforms.v2 import functional as TF
 
 from .atomic import atomic_output
-from .files import special_file_kind
+from .files import refuse_special_file
 
 ImageLike = str | os.PathLike | bytes | Image.Image
 
@@ -93,9 +93,8 @@ def _open(source: str | os.PathLike | bytes, what: str, max_pixels: int) -> Imag
             raise ImageError(f"{what}: file not found")
         if path.is_dir():
             raise ImageError(f"{what}: expected an image file, got a folder")
-        kind = special_file_kind(path)
-        if kind is not None:  # checked before opening: reading a FIFO blocks until a writer comes
-            raise ImageError(f"{what}: is {kind}, not a regular file; expected an image file ({ACCEPTED_FORMATS})")
+        # checked before opening: reading a FIFO blocks until a writer comes
+        refuse_special_file(path, what, f"an image file ({ACCEPTED_FORMATS})", ImageError)
         stream = path
     try:
         return Image.open(stream, formats=FORMATS)
