@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -55,6 +55,25 @@ class AdaINNetwork(nn.Module):
     @property
     def unbiased(self) -> bool:
         return self.stats == "unbiased"
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The encoder layers whose features AdaIN aligns and the decoder reads, shallowest first
+        (the paper's decoder: ``("relu4_1",)``)."""
+        return ("relu4_1",)
+
+    def encode_levels(self, images: Tensor) -> list[Tensor]:
+        """The encoder's features at :attr:`levels` (shallowest first) for RGB ``images`` in [0, 1]."""
+        if self.levels == (self.encoder.last_layer,):
+            return [self.encoder.encode(images)]
+        features = dict(zip(self.encoder.layers, self.encoder(images), strict=True))
+        return [features[level] for level in self.levels]
+
+    def decode_levels(self, features: Sequence[Tensor]) -> Tensor:
+        """The image decoded from (AdaIN-aligned) features at :attr:`levels`, as :meth:`encode_levels` returns them."""
+        if len(features) != len(self.levels):
+            raise ValueError(f"AdaINNetwork: expected features at {', '.join(self.levels)}, got {len(features)} tensor(s)")
+        return self.decoder(features[-1])
 
     def config(self) -> dict[str, Any]:
         """JSON-serializable settings that rebuild this network with :meth:`from_config`."""
