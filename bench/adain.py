@@ -123,7 +123,7 @@ def speed(args: argparse.Namespace, device: torch.device) -> list[str]:
     for size in args.sizes:
         content = torch.rand(1, 3, size, size, device=device)
         for stylizer in ours.values():
-            stylizer.style_statistics(style)  # cached: not timed, as in the paper
+            stylizer.style_code(style)  # cached: not timed, as in the paper
         with torch.inference_mode():
             style_features = encoder(style[None].to(device))
             reference = reference_stylize(encoder, decoder, content, style_features)

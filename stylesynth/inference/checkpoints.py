@@ -8,8 +8,9 @@ dispatches on the checkpoint's kind.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,10 @@ import torch
 from torch import Tensor
 
 from ..io import CheckpointError, load_pretrained, read_lightning_checkpoint, resolve_checkpoint, save_pretrained
-from ..io.checkpoints import CONFIG_NAME
-from ..nets import AdaINNetwork, SPADENetwork
+from ..io.checkpoints import CONFIG_NAME, bundled_checkpoints
+from ..nets import AdaINNetwork, DumoulinNetwork, MagentaArbitraryNetwork, SPADENetwork
 
-__all__ = ["NETWORKS", "export_lightning", "load_network", "model_card"]
+__all__ = ["LOADABLE", "NETWORKS", "export_lightning", "load_network", "model_card"]
 
 #: checkpoint kind -> the network class that reads and writes it
 NETWORKS: dict[str, type[AdaINNetwork] | type[SPADENetwork]] = {AdaINNetwork.KIND: AdaINNetwork, SPADENetwork.KIND: SPADENetwork}
@@ -32,31 +33,73 @@ _USAGE = {
 }
 
 
-def _network_class(kind: Any, source: str) -> type[AdaINNetwork] | type[SPADENetwork]:
-    if not isinstance(kind, str) or kind not in NETWORKS:  # a list or dict read from a file is no kind either
-        raise CheckpointError(f"{source}: unknown checkpoint kind {kind!r}; known: {', '.join(sorted(NETWORKS))}")
-    return NETWORKS[kind]
+#: every kind :func:`load_network` reads: the exportable ones and Magenta's ported networks (folders only)
+LOADABLE: dict[str, type[Any]] = {**NETWORKS, MagentaArbitraryNetwork.KIND: MagentaArbitraryNetwork, DumoulinNetwork.KIND: DumoulinNetwork}
 
 
-def load_network(source: str | os.PathLike, kind: str, **foreign: Any) -> AdaINNetwork | SPADENetwork:
-    """The network of ``kind`` behind ``source``, whatever form it takes.
+def _network_class(kind: Any, source: str, table: Mapping[str, type[Any]] = NETWORKS) -> type[Any]:
+    if not isinstance(kind, str) or kind not in table:  # a list or dict read from a file is no kind either
+        raise CheckpointError(f"{source}: unknown checkpoint kind {kind!r}; known: {', '.join(sorted(table))}")
+    return table[kind]
+
+
+def _expected(kinds: Sequence[str]) -> str:
+    names = [repr(kind) for kind in kinds]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _resolve(source: str | os.PathLike, kinds: Sequence[str]) -> Path:
+    """:func:`stylesynth.io.resolve_checkpoint` for one kind or several (an existing path still wins)."""
+    if len(kinds) == 1 or not isinstance(source, (str, os.PathLike)) or Path(source).exists():
+        return resolve_checkpoint(source, kinds[0])
+    for kind in kinds:
+        known = bundled_checkpoints(kind)
+        if str(source) in known:
+            return known[str(source)]
+    names = [name for kind in kinds for name in bundled_checkpoints(kind)]
+    other = bundled_checkpoints().get(str(source))
+    if other is not None:
+        other_kind = json.loads((other / CONFIG_NAME).read_text())["kind"]
+        raise CheckpointError(f"{source!r} is a bundled {other_kind!r} checkpoint, expected a {_expected(kinds)} one ({', '.join(names)})")
+    raise CheckpointError(f"checkpoint not found: {source} (expected a checkpoint folder, a weights file, or a bundled name: {', '.join(names) or 'none'})")
+
+
+def _check_kind(kind: Any, kinds: Sequence[str], source: str) -> None:
+    if kind not in kinds:
+        raise CheckpointError(f"{source} holds a {kind!r} checkpoint, expected a {_expected(kinds)} one")
+
+
+def load_network(source: str | os.PathLike, kind: str | Sequence[str], **foreign: Any) -> Any:
+    """The network behind ``source``, of ``kind`` (or of any of several kinds), whatever form it takes.
 
     ``source`` is resolved by :func:`stylesynth.io.resolve_checkpoint` (an existing path wins over a
-    bundled name), then read as: a checkpoint folder (``config.json`` + ``model.safetensors``), its
-    ``model.safetensors``, a Lightning ``.ckpt`` of the kind's training module, or weights in another
-    project's layout (the class's ``from_foreign``, which gets ``foreign``).
+    bundled name; with several kinds, a bundled name of any of them), then read as: a checkpoint
+    folder (``config.json`` + ``model.safetensors``), its ``model.safetensors``, a Lightning
+    ``.ckpt`` of the kind's training module, or weights in another project's layout (the first of
+    the kinds whose class reads them, ``from_foreign``, which gets ``foreign``).
     """
-    cls = _network_class(kind, str(source))
-    path = resolve_checkpoint(source, kind)
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind)
+    for item in kinds:
+        _network_class(item, str(source), LOADABLE)
+    path = _resolve(source, kinds)
     if path.is_file() and path.suffix.lower() == ".safetensors":
         path = path.parent
     if path.is_dir() and (path / CONFIG_NAME).is_file():
-        state_dict, config = load_pretrained(path, kind=kind)
-        return cls.from_config(config, state_dict, source=str(path))
+        state_dict, config = load_pretrained(path, kind=kinds[0] if len(kinds) == 1 else None)
+        _check_kind(config["kind"], kinds, str(path))
+        return LOADABLE[config["kind"]].from_config(config, state_dict, source=str(path))
     if path.is_file() and path.suffix.lower() == ".ckpt":
         state_dict, info = read_lightning_checkpoint(path)
+        found = str(info.get("kind")) if len(kinds) > 1 else kinds[0]  # one kind: the class's own check names the mismatch
+        _check_kind(found, kinds, str(path))
+        cls = LOADABLE[found]
+        if not hasattr(cls, "from_lightning"):
+            raise CheckpointError(f"{path}: {found!r} networks are read from a checkpoint folder (config.json + model.safetensors), not a .ckpt")
         return cls.from_lightning(state_dict, info, str(path))
-    return cls.from_foreign(path, **foreign)
+    readers = [LOADABLE[item] for item in kinds if hasattr(LOADABLE[item], "from_foreign")]
+    if not readers:
+        raise CheckpointError(f"{path} is not a stylesynth checkpoint: config.json is missing (expected config.json + model.safetensors)")
+    return readers[0].from_foreign(path, **foreign)
 
 
 def export_lightning(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["match_color"]
+__all__ = ["keep_luminance", "match_color"]
 
 
 def _matrix_power(covariance: Tensor, power: float) -> Tensor:
@@ -43,3 +43,22 @@ def match_color(source: Tensor, target: Tensor, eps: float = 1e-5) -> Tensor:
     recoloured = transform @ source_centered + target_mean
     batch = max(source.shape[0], target.shape[0])
     return recoloured.reshape(batch, 3, *source.shape[-2:]).clamp(0, 1).to(source.dtype)
+
+
+#: RGB -> YIQ (NTSC), rows Y, I, Q
+_YIQ = ((0.299, 0.587, 0.114), (0.595716, -0.274453, -0.321263), (0.211456, -0.522591, 0.311135))
+
+
+def keep_luminance(output: Tensor, content: Tensor) -> Tensor:
+    r"""The luminance of ``output`` with the chrominance of ``content`` (Gatys et al. 2016, "Preserving
+    color in neural artistic style transfer": luminance-only transfer, in YIQ).
+
+    .. math:: Y = Y(\text{output}), \quad (I, Q) = (I, Q)(\text{content}), \quad \text{result} = \mathrm{RGB}(Y, I, Q)
+
+    Both ``(N or 1, 3, H, W)`` in [0, 1] of the same size; the result is clamped to [0, 1].
+    """
+    matrix = torch.tensor(_YIQ, dtype=torch.float32, device=output.device)
+    out_yiq = torch.einsum("rc,nchw->nrhw", matrix, output.float())
+    content_yiq = torch.einsum("rc,nchw->nrhw", matrix, content.float())
+    mixed = torch.cat([out_yiq[:, :1], content_yiq[:, 1:].expand(out_yiq.shape[0], -1, -1, -1)], dim=1)
+    return torch.einsum("rc,nchw->nrhw", torch.linalg.inv(matrix), mixed).clamp(0, 1)

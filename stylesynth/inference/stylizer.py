@@ -1,71 +1,100 @@
-"""Arbitrary style transfer with AdaIN (Huang & Belongie, 2017): load once, stylize many times, from many threads."""
+"""Style transfer with any style model — AdaIN, Magenta's arbitrary-style and 26-style networks — behind one API.
+
+Load once, stylize many times, from many threads. What differs between the model families (what a
+style code is, how a batch is rendered) lives in :mod:`stylesynth.inference.style_models`; the
+checks, resizing, colour preservation, batching, code cache and precision live here.
+"""
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from torch import Tensor
+from torch import Tensor, nn
 
 from ..io import ImageError
-from ..nets import AdaINNetwork
 from ..nets.adain_network import STATS
-from ..norm.functional import adain, channel_stats
 from ..validation import check_alpha, check_choice, check_mask_count, check_resize, check_side, style_weights
 from .checkpoints import load_network
-from .color import match_color
+from .color import keep_luminance, match_color
 from .image_batches import ImageInput, check_min_size, from_batch, mask_batch, resize_shorter_side, to_batch
 from .runtime import InferenceRuntime
 from .style_cache import StyleStatsCache, image_key
+from .style_models import STYLE_KINDS, Code, StyleModel, family_of
 
 if TYPE_CHECKING:  # the video extra (PyAV) is imported only when a video is stylized
     from ..video import VideoInfo
 
-__all__ = ["Stylizer"]
+__all__ = ["StyleInput", "Styles", "Stylizer"]
 
-#: The decoder pools three times: padded sizes are multiples of this.
-STRIDE = 8
+#: a style: an image (PIL, path, tensor) or, for models with presets, a preset index
+StyleInput = ImageInput | int
+
+
+@dataclass(frozen=True)
+class Styles:
+    """Checked styles, ready to render with: image batches (float, CPU or their device) or preset indices.
+
+    Made by :meth:`Stylizer.check_styles`; ``weights`` sum to 1; ``weights_given`` tells masks
+    whether the caller gave weights (masks and weights exclude each other).
+    """
+
+    items: tuple[Tensor | int, ...]
+    weights: tuple[float, ...]
+    weights_given: bool
+    style_size: int | None
 
 
 class Stylizer(InferenceRuntime):
-    """AdaIN style transfer: content image + style image(s) -> the content painted in the style.
+    """Style transfer: content image + style(s) -> the content painted in the style, for every style model.
 
-    Build it once (:meth:`from_pretrained` or :meth:`from_public_weights`), then call
-    :meth:`stylize` as often as needed, from any number of threads: the network is only read, and
-    the cache of style statistics is locked. Device, precision, memory format and batching follow
-    :class:`~stylesynth.inference.runtime.InferenceRuntime`, shared with :class:`Synthesizer`.
+    Build it once (:meth:`from_pretrained`, or :meth:`from_public_weights` for AdaIN's public
+    weights), then call :meth:`stylize` as often as needed, from any number of threads: the network
+    is only read, and the cache of style codes is locked. Device, precision, memory format and
+    batching follow :class:`~stylesynth.inference.runtime.InferenceRuntime`, shared with
+    :class:`Synthesizer`.
+
+    Models: ``"magenta-arbitrary"`` (Ghiasi et al. 2017: any style image), ``"adain-default"``
+    (AdaIN, Huang & Belongie 2017: any style image), ``"magenta-26"`` (Dumoulin et al. 2017: 26
+    built-in styles, given as preset indices), or any exported checkpoint of those kinds.
 
     Args:
-        network: encoder + decoder and their AdaIN settings.
+        network: a style network (:class:`~stylesynth.nets.AdaINNetwork`,
+            :class:`~stylesynth.nets.MagentaArbitraryNetwork`, :class:`~stylesynth.nets.DumoulinNetwork`).
         device: where to run; default CUDA when available, else CPU.
         precision: ``"auto"`` (bfloat16 where the hardware runs it natively, float32
-            elsewhere, and always float32 for a network with ``stats="unbiased"``, the mode that
-            reproduces the PyTorch port's numbers), ``"fp32"`` or ``"bf16"``. AdaIN's statistics
-            are float32 in every case.
-        cache_size: style images whose statistics are kept (least recently used dropped first; 0: no cache).
+            elsewhere, and always float32 for an AdaIN network with ``stats="unbiased"``, the mode that
+            reproduces the PyTorch port's numbers), ``"fp32"`` or ``"bf16"``. Statistics are float32 in every case.
+        cache_size: style images whose codes are kept (least recently used dropped first; 0: no cache).
         batch_size: content images per forward pass.
 
     Example:
-        >>> stylizer = Stylizer.from_pretrained("adain-default")
+        >>> stylizer = Stylizer.from_pretrained("magenta-arbitrary")
         >>> picture = stylizer.stylize(Image.open("photo.jpg"), Image.open("painting.jpg"), alpha=0.8)
+        >>> presets = Stylizer.from_pretrained("magenta-26")
+        >>> mixed = presets.stylize(Image.open("photo.jpg"), [3, 17], weights=[0.7, 0.3])
     """
 
     def __init__(
         self,
-        network: AdaINNetwork,
+        network: nn.Module,
         device: str | torch.device | None = None,
         precision: str = "auto",
         cache_size: int = 32,
         batch_size: int = 8,
     ) -> None:
-        if precision == "auto" and network.unbiased:
-            precision = "fp32"  # the port-compatible mode exists to reproduce its numbers
+        family = family_of(network)
+        if precision == "auto" and family.wants_fp32(network):
+            precision = "fp32"
         super().__init__(device, precision, batch_size)
         self.network = self.prepare(network)
+        self.model: StyleModel = family(self.network)
         self.cache = StyleStatsCache(cache_size)
 
     # ---- construction ----------------------------------------------------------------------
@@ -80,18 +109,20 @@ class Stylizer(InferenceRuntime):
         cache_size: int = 32,
         batch_size: int = 8,
     ) -> Stylizer:
-        """Loads a checkpoint: a folder from ``stylesynth export``, its ``model.safetensors``, a
-        Lightning ``.ckpt`` of ``models.adain.AdaINModule``, a folder holding the public
-        ``vgg_normalised.pth`` and ``decoder.pth``, that ``decoder.pth`` with ``vgg_normalised.pth``
-        beside it, or a bundled name (``"adain-default"``). An existing path wins over a bundled name.
+        """Loads a style model: a bundled name (``"magenta-arbitrary"``, ``"adain-default"``,
+        ``"magenta-26"``), a folder from ``stylesynth export`` or its ``model.safetensors``, a
+        Lightning ``.ckpt`` of ``models.adain.AdaINModule``, a folder holding AdaIN's public
+        ``vgg_normalised.pth`` and ``decoder.pth``, or that ``decoder.pth`` with ``vgg_normalised.pth``
+        beside it. An existing path wins over a bundled name.
 
-        ``stats`` overrides the checkpoint's AdaIN variance (``"biased"`` or ``"unbiased"``).
+        ``stats`` overrides an AdaIN checkpoint's variance (``"biased"`` or ``"unbiased"``); other models have no such setting.
         """
         if stats is not None:
             _check_stats(stats)
-        network = load_network(source, AdaINNetwork.KIND)
-        assert isinstance(network, AdaINNetwork)
+        network = load_network(source, STYLE_KINDS)
         if stats is not None:
+            if not hasattr(network, "stats"):
+                raise ValueError(f"stats applies to AdaIN checkpoints only; {source} is a {network.KIND!r} model")
             network.stats = stats
         return cls(network, device=device, precision=precision, cache_size=cache_size, batch_size=batch_size)
 
@@ -111,21 +142,36 @@ class Stylizer(InferenceRuntime):
         ``stats="unbiased"`` reproduces that port's numbers exactly (its ``n - 1`` variance, in
         float32) for images whose sides are multiples of 8; the default is the paper's biased variance.
         """
+        from ..nets import AdaINNetwork
+
         _check_stats(stats)
         network = AdaINNetwork.from_public(vgg, decoder, stats=stats)
         return cls(network, device=device, precision=precision, cache_size=cache_size, batch_size=batch_size)
 
     @property
+    def kind(self) -> str:
+        """The loaded model's checkpoint kind (``"adain"``, ``"magenta-arbitrary"``, ``"magenta-26"``)."""
+        return str(self.network.KIND)
+
+    @property
+    def num_presets(self) -> int:
+        """The model's built-in styles (given to :meth:`stylize` as indices); 0 when styles are images."""
+        return self.model.num_presets
+
+    @property
     def stats(self) -> str:
-        """The variance estimator of AdaIN's statistics: ``"biased"`` or ``"unbiased"``."""
-        return self.network.stats
+        """AdaIN's variance estimator: ``"biased"`` or ``"unbiased"`` (AdaIN models only)."""
+        stats = getattr(self.network, "stats", None)
+        if stats is None:
+            raise AttributeError(f"a {self.kind!r} model has no AdaIN statistics setting")
+        return str(stats)
 
     # ---- style transfer --------------------------------------------------------------------
 
     def stylize(
         self,
         content: ImageInput,
-        style: ImageInput | Sequence[ImageInput],
+        style: StyleInput | Sequence[StyleInput],
         alpha: float = 1.0,
         weights: Sequence[float] | None = None,
         preserve_color: bool = False,
@@ -135,22 +181,28 @@ class Stylizer(InferenceRuntime):
     ) -> Image.Image | Tensor:
         r"""Renders ``content`` in the style of ``style``.
 
-        .. math:: t = \alpha \sum_k w_k\,\mathrm{AdaIN}(f(c), f(s_k)) + (1 - \alpha) f(c), \qquad \text{output} = g(t)
+        For AdaIN, :math:`t = \alpha \sum_k w_k\,\mathrm{AdaIN}(f(c), f(s_k)) + (1 - \alpha) f(c)`,
+        output :math:`g(t)`; for Magenta's arbitrary network the style codes are mixed,
+        :math:`z = \alpha \sum_k w_k P(s_k) + (1 - \alpha) P(c)`; for the 26-style network the
+        presets' tables are mixed by the weights (see :mod:`stylesynth.inference.style_models`).
 
         Args:
             content: PIL image, image path, or a ``(3, H, W)`` / ``(N, 3, H, W)`` tensor (uint8, or
                 float in [0, 1]). The output has the same type, dtype and size.
-            style: one style image (same kinds; a tensor batch must have 1 or N images, one per
-                content), or a list of them to interpolate or to route with ``mask``.
-            alpha: content/style trade-off in [0, 1]; 0 gives the decoded content features.
+            style: one style — an image (same kinds; a tensor batch must have 1 or N images, one per
+                content), or for a model with presets (:attr:`num_presets`) a preset index — or a
+                list of them to mix with ``weights`` or to route with ``mask``.
+            alpha: the style's strength in [0, 1]; 0 gives the content as the model redraws it.
             weights: one non-negative weight per style (normalized to sum 1); default equal.
-            preserve_color: recolour each style image to the content's colour mean and covariance
-                before encoding, so the output keeps the content's colours.
-            mask: spatial control (paper sec. 7). One mask with one style: the style inside the
-                mask, the content outside. One mask with two styles: the first style where the mask
-                is set, the second elsewhere. A list of masks, one per style: each position takes
-                the style whose mask is largest (positions where every mask is below 0.5 keep the
-                content). Masks have the content's size; greyscale, bool or float.
+            preserve_color: keep the content's colours: style images are recoloured to the
+                content's colour mean and covariance before encoding (Huang & Belongie 2017, sec. 7);
+                presets keep the output's luminance on the content's chrominance (Gatys et al. 2016).
+            mask: spatial control. One mask with one style: the style inside the mask, the content
+                outside. One mask with two styles: the first style where the mask is set, the
+                second elsewhere. A list of masks, one per style. Masks have the content's size;
+                greyscale, bool or float in [0, 1]. AdaIN gives each position to the style whose
+                mask is largest (positions where every mask is below 0.5 keep the content);
+                Magenta's networks blend the styles' norm parameters pixel by pixel.
             size: resize the content so its shorter side is ``size`` first (output at that size).
             style_size: resize each style image so its shorter side is ``style_size`` first.
 
@@ -158,37 +210,22 @@ class Stylizer(InferenceRuntime):
             ValueError / TypeError: with what was wrong and what is accepted.
         """
         alpha = check_alpha(alpha)
-        styles = list(style) if isinstance(style, (list, tuple)) else [style]
-        if not styles:
-            raise ValueError("style: give at least one style image")
-        mixing = style_weights(weights, len(styles))
-        size, style_size = check_side("size", size), check_side("style_size", style_size)
-
+        size = check_side("size", size)
         content_batch, kind = to_batch(content, "content")
         original_size = tuple(content_batch.shape[-2:])
         check_resize("size", size, *original_size, "the content")
         content_batch = resize_shorter_side(content_batch, size)
-        check_min_size(content_batch, "content")
-        masks = self._prepare_masks(mask, len(styles), weights, content_batch.shape[0], original_size, tuple(content_batch.shape[-2:]))
-
-        style_batches = []
-        for index, item in enumerate(styles):
-            what = "style" if len(styles) == 1 else f"style {index + 1}"
-            batch, _ = to_batch(item, what)
-            if batch.shape[0] not in (1, content_batch.shape[0]):
-                raise ImageError(f"{what}: a batch of {batch.shape[0]} style images does not match {content_batch.shape[0]} content images (give 1 or {content_batch.shape[0]})")
-            check_resize("style_size", style_size, *batch.shape[-2:], f"the {what}")
-            batch = resize_shorter_side(batch, style_size)
-            check_min_size(batch, what)
-            style_batches.append(batch)
+        check_min_size(content_batch, "content", self.model.min_size)
+        styles = self.check_styles(style, weights, style_size, batch=content_batch.shape[0])
+        masks = self.prepare_masks(mask, styles, content_batch.shape[0], original_size, tuple(content_batch.shape[-2:]))
 
         outputs = []
         for rows in self.batches(range(content_batch.shape[0])):
             pick = slice(rows[0], rows[-1] + 1)
-            chunk_styles = [batch if batch.shape[0] == 1 else batch[pick] for batch in style_batches]
+            chunk_styles = styles if content_batch.shape[0] == 1 else _select(styles, pick)
             chunk_masks = masks if masks is None or masks.shape[0] == 1 else masks[pick]
             with self.forward():
-                chunk = self._stylize_batch(content_batch[pick], chunk_styles, alpha, mixing, preserve_color, chunk_masks, style_size)
+                chunk = self.render_batch(content_batch[pick], chunk_styles, alpha, preserve_color, chunk_masks)
             outputs.append(chunk.float())
         output = torch.cat(outputs)
         return from_batch(output.cpu() if kind.pil else output, kind)
@@ -196,7 +233,7 @@ class Stylizer(InferenceRuntime):
     def stylize_video(
         self,
         source: str | os.PathLike,
-        style: ImageInput | Sequence[ImageInput],
+        style: StyleInput | Sequence[StyleInput],
         output: str | os.PathLike,
         alpha: float = 1.0,
         weights: Sequence[float] | None = None,
@@ -227,37 +264,68 @@ class Stylizer(InferenceRuntime):
 
         return stylize_video(self, source, style, output, alpha, weights, preserve_color, mask, size, style_size, stable, progress=progress)
 
-    def style_statistics(self, style: ImageInput, style_size: int | None = None) -> tuple[Tensor, Tensor]:
-        """The ``(mean, std)`` of a style image's relu4_1 features, each ``(N, 512, 1, 1)`` float32 (cached)."""
-        batch, _ = to_batch(style, "style")
-        batch = resize_shorter_side(batch, style_size)
-        check_min_size(batch, "style")
+    def style_code(self, style: StyleInput, style_size: int | None = None) -> Code:
+        """The model's code of one style (cached for images): AdaIN's per-level ``(mean, std)`` list, Magenta's ``(N, 100)`` vector, a preset's weights."""
+        styles = self.check_styles(style, None, style_size)
         with self.forward():
-            return self._cached_stats(batch, style_size)
+            return self._code(styles.items[0], styles.style_size)
 
-    # ---- internals -------------------------------------------------------------------------
+    # ---- the pieces stylize() is made of (also used by video and the webcam) ---------------
 
-    def _stats(self, features: Tensor) -> tuple[Tensor, Tensor]:
-        return channel_stats(features, self.network.eps, self.network.unbiased)
+    def check_styles(
+        self,
+        style: StyleInput | Sequence[StyleInput],
+        weights: Sequence[float] | None = None,
+        style_size: int | None = None,
+        batch: int | None = None,
+    ) -> Styles:
+        """Checks one style or a list of them against this model (images or preset indices) and ``weights``.
 
-    def _cached_stats(self, style: Tensor, style_size: int | None) -> tuple[Tensor, Tensor]:
-        key = image_key(style, style_size, self.stats, self.network.eps, self.precision, str(self.device))
-        return self.cache.get_or_compute(key, lambda: self._stats(self.network.encoder.encode(self.to_device(style))))
+        Style images are read and resized (shorter side ``style_size``); a tensor batch must hold 1
+        image, or ``batch`` (one per content image) when ``batch`` is given.
+        """
+        items = list(style) if isinstance(style, (list, tuple)) else [style]
+        if not items:
+            raise ValueError("style: give at least one style")
+        mixing = style_weights(weights, len(items))
+        style_size = check_side("style_size", style_size)
+        checked: list[Tensor | int] = []
+        for index, item in enumerate(items):
+            what = "style" if len(items) == 1 else f"style {index + 1}"
+            if isinstance(item, numbers.Integral) and not isinstance(item, bool):
+                checked.append(self._check_preset(int(item), what))
+                continue
+            if not self.model.takes_images:
+                count = self.model.num_presets
+                raise ValueError(
+                    f"{what}: this {self.kind!r} model renders its {count} built-in styles; give a preset index 0-{count - 1} "
+                    "(`stylesynth presets PHOTO` shows them), not a style image"
+                )
+            tensor, _ = to_batch(item, what)
+            allowed = (1,) if batch is None else (1, batch)
+            if tensor.shape[0] not in allowed:
+                raise ImageError(f"{what}: a batch of {tensor.shape[0]} style images does not match {batch or 1} content image(s) (give {' or '.join(map(str, allowed))})")
+            check_resize("style_size", style_size, *tensor.shape[-2:], f"the {what}")
+            tensor = resize_shorter_side(tensor, style_size)
+            check_min_size(tensor, what, self.model.style_min_size)
+            checked.append(tensor)
+        return Styles(tuple(checked), tuple(mixing), weights is not None, style_size)
 
-    def _prepare_masks(
+    def prepare_masks(
         self,
         mask: ImageInput | Sequence[ImageInput] | None,
-        style_count: int,
-        weights: Sequence[float] | None,
+        styles: Styles,
         batch: int,
         original_size: tuple[int, int],
         size: tuple[int, int],
     ) -> Tensor | None:
-        """Masks as one float ``(N or 1, K, H, W)`` tensor, one channel per style; validated against the content."""
+        """Masks as one float ``(N or 1, K, H, W)`` tensor, one channel per style, at the working ``size``;
+        checked against the content's ``original_size`` and ``batch``."""
         if mask is None:
             return None
         masks = list(mask) if isinstance(mask, (list, tuple)) else [mask]
-        check_mask_count(len(masks), style_count, weights is not None)  # one mask, two styles: the complement is added below
+        style_count = len(styles.items)
+        check_mask_count(len(masks), style_count, styles.weights_given)  # one mask, two styles: the complement is added below
         tensors = []
         for index, item in enumerate(masks):
             what = "mask" if len(masks) == 1 else f"mask {index + 1}"
@@ -277,72 +345,52 @@ class Stylizer(InferenceRuntime):
             stacked = F.interpolate(stacked, size=size, mode="bilinear", align_corners=False, antialias=True)
         return stacked
 
-    def _stylize_batch(
-        self,
-        content: Tensor,
-        styles: list[Tensor],
-        alpha: float,
-        weights: list[float],
-        preserve_color: bool,
-        masks: Tensor | None,
-        style_size: int | None,
-    ) -> Tensor:
-        height, width = content.shape[-2:]
+    def render_batch(self, content: Tensor, styles: Styles, alpha: float, preserve_color: bool = False, masks: Tensor | None = None) -> Tensor:
+        """One batch: float ``(N, 3, H, W)`` content in [0, 1] (already checked and resized) -> the output on the device.
+
+        Call inside :meth:`forward`. ``styles`` from :meth:`check_styles`, ``masks`` from
+        :meth:`prepare_masks`; style batches hold 1 or N images.
+        """
         content = self.to_device(content)
-        padded = _pad_to_stride(content)
-        content_features = self.network.encoder.encode(padded)
-
-        style_stats = []
-        for style in styles:
-            if preserve_color:  # the recoloured style depends on the content: nothing to cache
-                recoloured = match_color(self.to_device(style), content)
-                style_stats.append(self._stats(self.network.encoder.encode(recoloured)))
+        codes = []
+        for item in styles.items:
+            if isinstance(item, int):
+                codes.append(self.model.preset_code(item))
+            elif preserve_color:  # the recoloured style depends on the content: nothing to cache
+                codes.append(self.model.image_code(self.to_device(match_color(self.to_device(item), content))))
             else:
-                style_stats.append(self._cached_stats(style, style_size))
+                codes.append(self._code(item, styles.style_size))
+        device_masks = None if masks is None else self.to_device(masks)
+        output = self.model.render(content, codes, list(styles.weights), device_masks, alpha)
+        if preserve_color and any(isinstance(item, int) for item in styles.items):
+            output = keep_luminance(output.float().clamp(0, 1), content.float()).to(output.dtype)
+        return output
 
-        if masks is None:
-            target = sum(
-                weight * adain(content_features, style_stats=stats, eps=self.network.eps, unbiased=self.network.unbiased)
-                for weight, stats in zip(weights, style_stats, strict=True)
-            )
-        else:
-            target = self._masked_adain(content_features, style_stats, _pad_to_stride(self.to_device(masks)))
-        if alpha < 1.0:
-            target = alpha * target + (1.0 - alpha) * content_features
-        decoded = self.network.decoder(target)
-        return decoded[..., :height, :width]
+    # ---- internals -------------------------------------------------------------------------
 
-    def _masked_adain(self, features: Tensor, style_stats: list[tuple[Tensor, Tensor]], masks: Tensor) -> Tensor:
-        """AdaIN per region (paper sec. 7): each region's content statistics come from that region alone."""
-        pooled = F.adaptive_avg_pool2d(masks.float(), features.shape[-2:])  # masks padded to a multiple of 8
-        strength, assignment = pooled.max(dim=1)  # (N or 1, h, w)
-        assignment = torch.where(strength >= 0.5, assignment, torch.full_like(assignment, -1))
-        target = features.clone()
-        minimum = 2 if self.network.unbiased else 1
-        for sample in range(features.shape[0]):
-            regions = assignment[sample if assignment.shape[0] > 1 else 0]
-            for index, (mean, std) in enumerate(style_stats):
-                region = regions == index
-                if int(region.sum()) < minimum:
-                    continue
-                selected = features[sample][:, region].unsqueeze(0)  # (1, C, P)
-                stats = (mean[sample if mean.shape[0] > 1 else 0][None], std[sample if std.shape[0] > 1 else 0][None])
-                styled = adain(selected, style_stats=stats, eps=self.network.eps, unbiased=self.network.unbiased)
-                target[sample][:, region] = styled[0]
-        return target
+    def _check_preset(self, index: int, what: str) -> int:
+        count = self.model.num_presets
+        if not count:
+            raise ValueError(f"{what}: this {self.kind!r} model takes style images, not preset indices (presets: the magenta-26 model)")
+        if not 0 <= index < count:
+            raise ValueError(f"{what}: preset {index} does not exist; this model's presets are 0-{count - 1}")
+        return index
+
+    def _code(self, item: Tensor | int, style_size: int | None) -> Code:
+        if isinstance(item, int):
+            return self.model.preset_code(item)
+        key = image_key(item, style_size, self.kind, *self.model.cache_settings, self.precision, str(self.device))
+        return self.cache.get_or_compute(key, lambda: self.model.image_code(self.to_device(item)))
 
 
 # ---- helpers ----------------------------------------------------------------------------------
 
 
-def _pad_to_stride(batch: Tensor) -> Tensor:
-    """Pads bottom and right by reflection to multiples of 8, so the output can be cropped to the input's size."""
-    height, width = batch.shape[-2:]
-    pad_h, pad_w = (-height) % STRIDE, (-width) % STRIDE
-    if not (pad_h or pad_w):
-        return batch
-    return F.pad(batch, (0, pad_w, 0, pad_h), mode="reflect")
+def _select(styles: Styles, rows: slice) -> Styles:
+    """The styles for content rows ``rows``: per-content style batches sliced, single images kept."""
+    items = tuple(item if isinstance(item, int) or item.shape[0] == 1 else item[rows] for item in styles.items)
+    return Styles(items, styles.weights, styles.weights_given, styles.style_size)
 
 
-def _check_stats(stats: str) -> None:
+def _check_stats(stats: Any) -> None:
     check_choice("stats", stats, STATS)

@@ -18,8 +18,10 @@ class ConditionalInstanceNorm(nn.Module):
 
     Instance statistics over the spatial axes (\*) of each sample and channel (biased variance,
     ``eps`` inside the square root), then the affine ``(gamma_s, beta_s)`` of style ``s``: one pair
-    of ``(C,)`` vectors per style. ``forward(x, style)`` takes style ids ``(N,)`` or mixing weights
-    ``(N, num_styles)``, which blend the styles' parameters as in the paper's style interpolation.
+    of ``(C,)`` vectors per style. ``forward(x, style)`` takes style ids ``(N,)``, mixing weights
+    ``(N, num_styles)``, which blend the styles' parameters as in the paper's style interpolation,
+    or a map of mixing weights ``(N, num_styles, *)`` (a blend per position: the paper's spatial
+    control with masks, section 5), resized to ``x``'s spatial size.
 
     Shape:
         ``(N, C, *)`` with at least one spatial axis in, the same shape and memory format out.
@@ -94,12 +96,11 @@ class CodeConditionalInstanceNorm(nn.Module):
             )
         if code.dim() == 2:
             return Fn.instance_norm_modulated(x, self.gamma(code), self.beta(code), self.eps)
-        if tuple(code.shape[2:]) != tuple(x.shape[2:]):
-            mode = {3: "linear", 4: "bilinear", 5: "trilinear"}[x.dim()]
-            code = torch.nn.functional.interpolate(code, size=x.shape[2:], mode=mode, align_corners=False)
         weight = torch.cat([self.gamma.weight, self.beta.weight]).to(code.dtype)
         bias = torch.cat([self.gamma.bias, self.beta.bias]).to(code.dtype)
         params = torch.einsum("nd...,cd->nc...", code, weight) + bias.reshape((1, -1) + (1,) * (x.dim() - 2))
+        # the maps are affine, so resizing their output equals resizing the code (and costs 2C channels, not D)
+        params = Fn.resize_to(params, x)
         gamma, beta = params.split(self.num_features, dim=1)
         return Fn.instance_norm_modulated(x, gamma, beta, self.eps)
 

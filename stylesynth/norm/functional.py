@@ -226,20 +226,38 @@ def _instance_norm_channels_last(x: Tensor, weight: Tensor | None, bias: Tensor 
     return normalized.view(channels_minor.shape).movedim(-1, 1)
 
 
+def resize_to(value: Tensor, x: Tensor) -> Tensor:
+    """``value`` ``(N, K, *)`` resized to ``x``'s spatial size by (bi/tri)linear interpolation (unchanged when it matches)."""
+    if tuple(value.shape[2:]) == tuple(x.shape[2:]):
+        return value
+    mode = {3: "linear", 4: "bilinear", 5: "trilinear"}[x.dim()]
+    return torch.nn.functional.interpolate(value, size=x.shape[2:], mode=mode, align_corners=False)
+
+
 def conditional_instance_norm(
     x: Tensor, style: Tensor, weight: Tensor, bias: Tensor, eps: float = 1e-5
 ) -> Tensor:
-    """Conditional instance normalization (Dumoulin et al., 2017): instance norm, then the affine of each sample's style.
+    r"""Conditional instance normalization (Dumoulin et al., 2017): instance norm, then the affine of each sample's style.
 
-    ``style`` is a ``(N,)`` integer tensor of style ids, or a ``(N, S)`` float tensor of mixing weights
-    over the ``S`` styles (the paper's style interpolation). ``weight`` and ``bias`` are ``(S, C)``.
+    .. math:: y_{n,c,p} = \Big(\sum_s w_{n,s,p}\,\gamma_{s,c}\Big) \hat x_{n,c,p} + \sum_s w_{n,s,p}\,\beta_{s,c}
+
+    ``style`` is a ``(N,)`` integer tensor of style ids, a ``(N, S)`` float tensor of mixing weights
+    over the ``S`` styles (the paper's style interpolation), or a ``(N, S, *)`` float map of
+    weights per position (the paper's spatial control, section 5), resized to ``x``'s spatial size
+    by (bi/tri)linear interpolation. ``weight`` and ``bias`` are ``(S, C)``; weights are used as given.
     """
     num_styles = weight.shape[0]
     if style.is_floating_point():
-        if style.dim() != 2 or style.shape != (x.shape[0], num_styles):
+        per_position = style.dim() == x.dim() and style.dim() > 2
+        if style.dim() not in (2, x.dim()) or style.shape[:2] != (x.shape[0], num_styles):
             raise ValueError(
-                f"conditional_instance_norm: mixing weights must have shape (N, {num_styles}) = ({x.shape[0]}, {num_styles}), got {tuple(style.shape)}"
+                f"conditional_instance_norm: mixing weights must have shape (N, {num_styles}) = ({x.shape[0]}, {num_styles}) "
+                f"or (N, {num_styles}, *) with as many spatial axes as x, got {tuple(style.shape)}"
             )
+        if per_position:  # blend, then resize: equal to resizing the weights (they sum linearly), and cheaper
+            gamma = resize_to(torch.einsum("ns...,sc->nc...", style.to(weight.dtype), weight), x)
+            beta = resize_to(torch.einsum("ns...,sc->nc...", style.to(bias.dtype), bias), x)
+            return instance_norm_modulated(x, gamma, beta, eps)
         gamma, beta = style.to(weight.dtype) @ weight, style.to(bias.dtype) @ bias
     else:
         if style.dim() != 1 or style.shape[0] not in (1, x.shape[0]):

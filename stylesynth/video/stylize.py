@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 from torchvision.transforms.v2 import functional as TF
 
-from ..inference.image_batches import ImageInput, check_min_size, resize_shorter_side, to_batch
-from ..inference.stylizer import Stylizer
-from ..validation import check_alpha, check_resize, check_side, style_weights
+from ..inference.image_batches import ImageInput, check_min_size, resize_shorter_side
+from ..validation import check_alpha, check_resize, check_side
 from .io import Progress, VideoInfo, transcode
 from .temporal import TemporalBlend
+
+if TYPE_CHECKING:  # only for annotations: the Stylizer imports this module when it stylizes a video
+    from ..inference.stylizer import StyleInput, Stylizer
 
 __all__ = ["VideoStylizer", "stylize_video"]
 
@@ -21,24 +24,25 @@ __all__ = ["VideoStylizer", "stylize_video"]
 class VideoStylizer:
     """Stylizes consecutive frames of one clip or one webcam session with fixed settings.
 
-    The style images are checked, resized and encoded once (their statistics are cached by the
-    :class:`Stylizer`); each call then encodes a batch of frames, applies AdaIN and decodes. With
-    ``stable``, the output is carried over from the previous frames where the content did not change
-    (:mod:`stylesynth.video.temporal`), so call it with the frames in order.
+    The styles are checked and resized once (image codes are cached by the :class:`Stylizer`);
+    each call then renders a batch of frames. With ``stable``, the output is carried over from the
+    previous frames where the content did not change (:mod:`stylesynth.video.temporal`), so call it
+    with the frames in order. Works with every style model the :class:`Stylizer` loads.
 
     Args:
         stylizer: the loaded model.
-        style, alpha, weights, preserve_color, style_size: as :meth:`Stylizer.stylize`.
+        style, alpha, weights, preserve_color, style_size: as :meth:`Stylizer.stylize` (style
+            images, or preset indices for a model with presets; one image per style).
         mask: one static mask (or one per style) of the frames' size, as :meth:`Stylizer.stylize`.
         size: the frames' shorter side is resized to this first (the output has that size).
         stable: ``True`` for the default :class:`TemporalBlend`, a configured instance, or
-            ``False`` for plain per-frame AdaIN.
+            ``False`` for plain per-frame stylization.
     """
 
     def __init__(
         self,
         stylizer: Stylizer,
-        style: ImageInput | Sequence[ImageInput],
+        style: StyleInput | Sequence[StyleInput],
         alpha: float = 1.0,
         weights: Sequence[float] | None = None,
         preserve_color: bool = False,
@@ -49,23 +53,10 @@ class VideoStylizer:
     ) -> None:
         self.stylizer = stylizer
         self.alpha = check_alpha(alpha)
-        styles = list(style) if isinstance(style, (list, tuple)) else [style]
-        if not styles:
-            raise ValueError("style: give at least one style image")
-        self.weights = style_weights(weights, len(styles))
-        size, style_size = check_side("size", size), check_side("style_size", style_size)
-        self.styles = []
-        for index, item in enumerate(styles):
-            what = "style" if len(styles) == 1 else f"style {index + 1}"
-            batch, _ = to_batch(item, what)
-            if batch.shape[0] != 1:
-                raise ValueError(f"{what}: give one style image per style for a video, got a batch of {batch.shape[0]}")
-            check_resize("style_size", style_size, *batch.shape[-2:], f"the {what}")
-            batch = resize_shorter_side(batch, style_size)
-            check_min_size(batch, what)
-            self.styles.append(batch)
+        self.size = check_side("size", size)
+        self.styles = stylizer.check_styles(style, weights, style_size)
         self.preserve_color = bool(preserve_color)
-        self.mask, self.mask_weights, self.size, self.style_size = mask, weights, size, style_size
+        self.mask = mask
         self._masks: Tensor | None = None
         self._frame_size: tuple[int, int] | None = None
         if isinstance(stable, TemporalBlend):
@@ -83,9 +74,9 @@ class VideoStylizer:
         frames = TF.to_dtype(frames, torch.float32, scale=True) if frames.dtype == torch.uint8 else frames.float()
         frames = resize_shorter_side(frames, self.size)
         if self._frame_size is None:
-            check_min_size(frames, "video frames")
+            check_min_size(frames, "video frames", self.stylizer.model.min_size)
             self._frame_size = size
-            self._masks = self.stylizer._prepare_masks(self.mask, len(self.styles), self.mask_weights, 1, size, tuple(frames.shape[-2:]))
+            self._masks = self.stylizer.prepare_masks(self.mask, self.styles, 1, size, tuple(frames.shape[-2:]))
         elif size != self._frame_size:
             raise ValueError(f"video frames changed size from {self._frame_size[1]}x{self._frame_size[0]} to {size[1]}x{size[0]}")
         return frames
@@ -94,7 +85,7 @@ class VideoStylizer:
         """``(N, 3, H, W)`` consecutive frames (uint8, or float in [0, 1]) -> stylized float ``(N, 3, H', W')`` in [0, 1] on the CPU."""
         frames = self._prepare(frames)
         with self.stylizer.forward():
-            output = self.stylizer._stylize_batch(frames, self.styles, self.alpha, self.weights, self.preserve_color, self._masks, self.style_size)
+            output = self.stylizer.render_batch(frames, self.styles, self.alpha, self.preserve_color, self._masks)
         output = output.float().clamp(0, 1).cpu()
         return output if self.temporal is None else self.temporal(frames, output)
 
@@ -102,7 +93,7 @@ class VideoStylizer:
 def stylize_video(
     stylizer: Stylizer,
     source: str | os.PathLike,
-    style: ImageInput | Sequence[ImageInput],
+    style: StyleInput | Sequence[StyleInput],
     output: str | os.PathLike,
     alpha: float = 1.0,
     weights: Sequence[float] | None = None,

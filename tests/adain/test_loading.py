@@ -111,7 +111,7 @@ def test_an_existing_path_wins_over_a_bundled_name(checkpoint_dir, monkeypatch, 
 
 
 def test_a_bundled_name_of_the_other_kind_says_so():
-    with pytest.raises(CheckpointError, match="'spade-default' is a bundled 'spade' checkpoint, expected a 'adain' one"):
+    with pytest.raises(CheckpointError, match="'spade-default' is a bundled 'spade' checkpoint, expected a .*'adain'"):
         Stylizer.from_pretrained("spade-default")
 
 
@@ -137,12 +137,12 @@ def test_other_kind_is_a_clear_error(checkpoint_dir, tmp_path):
     other.mkdir()
     (other / "model.safetensors").write_bytes((checkpoint_dir / "model.safetensors").read_bytes())
     (other / "config.json").write_text(json.dumps({"kind": "spade"}))
-    with pytest.raises(CheckpointError, match="'spade' checkpoint, expected a 'adain'"):
+    with pytest.raises(CheckpointError, match="'spade' checkpoint, expected a .*'adain'"):
         Stylizer.from_pretrained(other)
 
 
 def test_unknown_source_lists_what_is_accepted(tmp_path):
-    with pytest.raises(CheckpointError, match="checkpoint not found.*bundled name: adain-default"):
+    with pytest.raises(CheckpointError, match="checkpoint not found.*bundled name: .*adain-default"):
         Stylizer.from_pretrained(tmp_path / "nowhere")
     (tmp_path / "weights.bin").write_bytes(b"")
     with pytest.raises(CheckpointError, match="unknown checkpoint file type"):

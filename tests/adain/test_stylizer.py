@@ -20,6 +20,8 @@ from .conftest import make_network, random_image
 class RecordingDecoder(nn.Module):
     """Stands in for the decoder: records the AdaIN target t and returns an 8x-sized image."""
 
+    levels = ("relu4_1",)  # the paper's decoder reads relu4_1 only
+
     def __init__(self) -> None:
         super().__init__()
         self.targets: list[torch.Tensor] = []
@@ -121,7 +123,7 @@ def test_preserve_color_output_differs_and_keeps_size(stylizer):
     assert kept.shape == plain.shape and not torch.allclose(kept, plain)
 
 
-def test_style_statistics_are_cached_by_pixels():
+def test_style_codes_are_cached_by_pixels():
     stylizer = Stylizer(make_network(), device="cpu", precision="fp32", cache_size=2)
     style = torch.rand(3, 32, 32)
     for _ in range(3):
@@ -131,7 +133,7 @@ def test_style_statistics_are_cached_by_pixels():
     stylizer.stylize(torch.rand(3, 32, 32), style)
     assert stylizer.cache.misses == 2
     for _ in range(3):
-        stylizer.style_statistics(torch.rand(3, 32, 32))
+        stylizer.style_code(torch.rand(3, 32, 32))
     assert len(stylizer.cache) == 2  # bounded
 
 

@@ -121,3 +121,40 @@ def test_code_layer_bad_arguments() -> None:
         CodeConditionalInstanceNorm(3, 0)
     with pytest.raises(ValueError, match="eps"):
         CodeConditionalInstanceNorm(3, 2, eps=-1)
+
+
+@pytest.mark.parametrize("shape", [(2, 4, 5, 7), (1, 3, 6), (2, 2, 2, 3, 4)])
+def test_table_layer_with_weight_maps_matches_formula_forward_and_backward(shape: tuple[int, ...]) -> None:
+    """ConditionalInstanceNorm with a mixing-weight map (N, S, *): gamma and beta blended per position."""
+    from stylesynth.norm import ConditionalInstanceNorm
+
+    torch.manual_seed(5)
+    layer = ConditionalInstanceNorm(shape[1], num_styles=3, eps=1e-4).double()
+    with torch.no_grad():
+        layer.weight.normal_(), layer.bias.normal_()
+    x = (torch.randn(shape, dtype=torch.float64) * 2 - 1).requires_grad_()
+    weights = torch.rand((shape[0], 3) + shape[2:], dtype=torch.float64, requires_grad=True)
+    ours = layer(x, weights)
+    gamma = (weights.unsqueeze(2) * layer.weight.reshape((1, 3, shape[1]) + (1,) * (len(shape) - 2))).sum(1)
+    beta = (weights.unsqueeze(2) * layer.bias.reshape((1, 3, shape[1]) + (1,) * (len(shape) - 2))).sum(1)
+    expected = formula(x, gamma, beta, 1e-4)
+    torch.testing.assert_close(ours, expected, rtol=1e-10, atol=1e-10)
+    grad = torch.randn_like(ours)
+    inputs = (x, weights, layer.weight, layer.bias)
+    for a, b in zip(torch.autograd.grad(ours, inputs, grad), torch.autograd.grad(expected, inputs, grad)):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-9)
+
+
+def test_table_layer_weight_map_constant_equals_mixture_and_is_resized() -> None:
+    from stylesynth.norm import ConditionalInstanceNorm
+
+    torch.manual_seed(6)
+    layer = ConditionalInstanceNorm(4, num_styles=3).double()
+    with torch.no_grad():
+        layer.weight.normal_(), layer.bias.normal_()
+    x = torch.randn(2, 4, 6, 8, dtype=torch.float64)
+    mix = torch.tensor([[0.2, 0.8, 0.0], [0.0, 0.5, 0.5]], dtype=torch.float64)
+    small_map = mix[:, :, None, None].expand(-1, -1, 3, 4)  # another size: interpolated to x's
+    torch.testing.assert_close(layer(x, small_map), layer(x, mix), rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="mixing weights must have shape"):
+        layer(x, torch.rand(2, 4, 6, 8, dtype=torch.float64))
