@@ -3,7 +3,10 @@
 Each subcommand lives in its own module with ``add_parser(subparsers)`` and ``run(args) -> int``.
 Building the parsers imports neither torch nor the library's heavy modules: ``--help``,
 ``--version`` and argument errors answer at once, and each ``run`` imports what it needs.
-Bad input ends in one clear line on stderr and exit code 2, never a traceback.
+Bad input ends in one clear line on stderr and exit code 2, never a traceback. Ctrl-C (SIGINT) and
+the termination signals (SIGTERM, SIGHUP) end a run the same way: the temporary files are removed,
+existing files are kept, one line says so, and the exit code is 128 + the signal's number (130,
+143, 129).
 """
 
 from __future__ import annotations
@@ -33,6 +36,32 @@ Run "stylesynth COMMAND --help" for the options of a command.
 
 class CLIError(Exception):
     """A user error: printed as one line, exit code 2."""
+
+
+#: Signals that end a run as Ctrl-C does (where the platform has them).
+TERMINATION_SIGNALS: tuple[signal.Signals, ...] = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+#: Ctrl-C and the termination signals: held back while outputs are put in place, ignored once they are.
+INTERRUPTS: tuple[signal.Signals, ...] = (signal.SIGINT, *TERMINATION_SIGNALS)
+
+
+class Terminated(KeyboardInterrupt):
+    """A termination signal raised in the main thread as Ctrl-C is, so every cleanup that runs on Ctrl-C
+    (``finally`` blocks, the atomic writers' temporary files) runs for it too."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+def _interrupted(error: KeyboardInterrupt) -> tuple[str, int]:
+    """The message's word for the interruption (naming a termination signal), and the conventional exit code (128 + its number)."""
+    if isinstance(error, Terminated):
+        return f"interrupted ({signal.Signals(error.signum).name})", 128 + error.signum
+    return "interrupted", 128 + signal.SIGINT
 
 
 class Parser(argparse.ArgumentParser):
@@ -73,12 +102,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     in_main_thread = threading.current_thread() is threading.main_thread()
-    previous_handler = signal.getsignal(signal.SIGINT) if in_main_thread else None
+    previous_handlers = {number: signal.getsignal(number) for number in INTERRUPTS} if in_main_thread else {}
     try:
+        for number in TERMINATION_SIGNALS if in_main_thread else ():
+            signal.signal(number, _terminate)
         return int(args.run(args) or 0)
-    except KeyboardInterrupt:
-        print(f"stylesynth {args.command}: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as error:
+        what, code = _interrupted(error)
+        print(f"stylesynth {args.command}: {what}; nothing was written", file=sys.stderr)
+        return code
     except (CLIError, ValueError, TypeError) as error:
         return _fail(args.command, str(error))
     except OSError as error:  # a full disk, a read-only folder, a file that vanished
@@ -91,10 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(args.command, "the device ran out of memory; try smaller images (--size) or --device cpu")
         raise
     finally:
-        # A run that put its outputs in place ignores Ctrl-C from then on (cli.files); as the
+        # A run that put its outputs in place ignores these signals from then on (cli.files); as the
         # `stylesynth` command that lasts until the process exits, called from Python it ends here.
-        if argv is not None and in_main_thread and previous_handler is not None:
-            signal.signal(signal.SIGINT, previous_handler)
+        if argv is not None:
+            for number, handler in previous_handlers.items():
+                if handler is not None:
+                    signal.signal(number, handler)
 
 
 def _fail(command: str, message: str) -> int:
