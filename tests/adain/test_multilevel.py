@@ -97,7 +97,7 @@ def test_export_and_load_round_trip(network, tmp_path):
     assert "multi-level, AdaIN also at relu1_1, relu2_1, relu3_1" in card
 
 
-def test_stylizer_loads_the_folder(network, tmp_path):
+def test_stylizer_loads_the_folder_and_stylizes_through_every_level(network, tmp_path):
     from stylesynth.inference import Stylizer
 
     multi = multilevel(network, perturb=True)
@@ -105,6 +105,14 @@ def test_stylizer_loads_the_folder(network, tmp_path):
     folder = export_lightning(state, {"kind": "adain", "config": multi.config(), "global_step": 1}, tmp_path / "multilevel")
     stylizer = Stylizer.from_pretrained(folder, device="cpu", precision="fp32")
     assert stylizer.network.levels == ("relu1_1", "relu2_1", "relu3_1", "relu4_1")
+    content, style = torch.rand(3, 37, 51), torch.rand(3, 40, 40)
+    output = stylizer.stylize(content, style)
+    assert output.shape == content.shape
+    assert not torch.allclose(output, stylizer.stylize(content, style, alpha=0.5))  # alpha reaches the features
+    paper = Stylizer(network, device="cpu", precision="fp32").stylize(content, style)
+    assert not torch.allclose(output, paper)  # the skips are used
+    zero_skips = Stylizer(multilevel(network), device="cpu", precision="fp32").stylize(content, style)
+    assert torch.equal(zero_skips, paper)  # and, at zero, change nothing
 
 
 @pytest.mark.parametrize(
