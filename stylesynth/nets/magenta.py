@@ -172,8 +172,9 @@ class MagentaArbitraryNetwork(nn.Module):
 
     def style_code(self, style: Tensor) -> Tensor:
         """Codes ``(N, code_dim)`` of style images in [0, 1], resized to ``style_size`` squared (bilinear, antialiased)."""
-        if style.shape[-2:] != (self.style_size, self.style_size):
-            style = F.interpolate(style, size=(self.style_size, self.style_size), mode="bilinear", antialias=True, align_corners=False)
+        if style.shape[-2:] != (self.style_size, self.style_size):  # in float32: antialiased resizing has no bf16 kernel
+            resized = F.interpolate(style.float(), size=(self.style_size, self.style_size), mode="bilinear", antialias=True, align_corners=False)
+            style = resized.to(style.dtype)
         return self.predictor(style)
 
     @staticmethod
