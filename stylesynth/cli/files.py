@@ -1,11 +1,21 @@
 """Input and output files of the folder-capable subcommands (``stylize``, ``synthesize``), named one way.
 
-Outputs: one input file with ``-o`` ending in an image extension is written to that file. Otherwise
-``-o`` is a folder: an input file ``x.jpg`` gives ``OUT/x.jpg``, and a folder ``photos/`` given as
-input gives ``OUT/photos/<its path under photos/>`` (searched recursively), so nothing collides.
-Inputs with another extension are written as PNG. All outputs of a run are written as one step
-(:func:`stylesynth.io.staged_outputs`): a run that fails or is interrupted leaves every existing
-file as it was and no temporary file behind.
+Inputs: files given, and the files of folders given (searched recursively) whose suffix is one of
+the accepted ones (images: :data:`stylesynth.io.formats.IMAGE_EXTENSIONS`, the one table of image
+formats). Anything that is not a regular file (a FIFO, a device) is refused before it is opened.
+
+Outputs: ``-o`` with a suffix is one output file; it needs one input file, and a suffix accepted for
+that input (an image's: the image formats; a video's: the video containers); any other suffix is an
+error naming the accepted ones. ``-o`` without a suffix, or an existing folder, is a folder: an
+input file ``x.jpg`` gives ``OUT/x.jpg``, and a folder ``photos/`` given as input gives
+``OUT/photos/<its path under photos/>``, so nothing collides. Inputs with another extension are
+written in the input kind's default format (PNG; MP4 for videos). Every output name is checked
+against the file system's name limit before any work.
+
+All outputs of a run are written as one step (:func:`stylesynth.io.staged_outputs`): a run that
+fails or is interrupted (Ctrl-C, SIGTERM) leaves every existing file as it was and no temporary
+file behind. Without ``--overwrite`` outputs are created exclusively: one that another program
+writes while the run works is kept, and the run fails saying so.
 """
 
 from __future__ import annotations
@@ -21,9 +31,24 @@ from typing import Any
 
 from PIL import Image
 
-from ..io.atomic import staged_outputs
+from ..io.atomic import OutputExistsError, check_name_fits, staged_outputs
+from ..io.files import special_file_kind
 from ..io.images import IMAGE_EXTENSIONS, write_image
-from . import CLIError
+from . import INTERRUPTS, CLIError
+
+
+class OutputPlan(list[tuple[Path, Path]]):
+    """The ``(input file, output file)`` pairs of a run, and whether it may replace existing outputs."""
+
+    def __init__(self, pairs: Iterable[tuple[Path, Path]], overwrite: bool) -> None:
+        super().__init__(pairs)
+        self.overwrite = overwrite
+
+
+def _refuse_special(path: Path, what: str) -> None:
+    kind = special_file_kind(path)
+    if kind is not None and kind != "a folder":
+        raise CLIError(f"{what} {path}: is {kind}, not a regular file; expected image or video files, or folders of them")
 
 
 def input_files(items: Iterable[Path], what: str, extensions: Sequence[str] = IMAGE_EXTENSIONS) -> list[tuple[Path, Path | None]]:
@@ -32,8 +57,12 @@ def input_files(items: Iterable[Path], what: str, extensions: Sequence[str] = IM
     for item in items:
         if not item.exists():
             raise CLIError(f"{what} not found: {item}")
+        _refuse_special(item, what)
         if item.is_dir():
-            files = sorted(p for p in item.rglob("*") if p.is_file() and p.suffix.lower() in extensions and not p.name.startswith("."))
+            named = [p for p in item.rglob("*") if p.suffix.lower() in extensions and not p.name.startswith(".") and not p.is_dir()]
+            for path in named:
+                _refuse_special(path, what)
+            files = sorted(p for p in named if p.is_file())
             if not files:
                 raise CLIError(f"no {'images' if extensions == IMAGE_EXTENSIONS else 'images or videos'} in the folder {item} (looked recursively for {', '.join(extensions)})")
             found += [(file, item) for file in files]
@@ -46,30 +75,55 @@ def _image_formats(path: Path) -> tuple[Sequence[str], str]:
     return IMAGE_EXTENSIONS, ".png"
 
 
+def _is_folder_output(output: Path) -> bool:
+    """``-o`` names a folder: an existing one, or a name without a suffix."""
+    return output.is_dir() or not output.suffix
+
+
+def _kind(accepted: Sequence[str]) -> str:
+    return "an image" if tuple(accepted) == tuple(IMAGE_EXTENSIONS) else "a video"
+
+
 def plan_outputs(
     inputs: list[tuple[Path, Path | None]],
     output: Path,
     what: str,
     overwrite: bool,
     formats: Callable[[Path], tuple[Sequence[str], str]] = _image_formats,
-) -> list[tuple[Path, Path]]:
+) -> OutputPlan:
     """``(input file, output file)`` pairs by the naming rule of this module, checked against what exists.
 
     ``formats(input)`` gives the output suffixes an input may be written as and the default one
-    (images: :data:`IMAGE_EXTENSIONS`, ``.png``; videos have their own).
+    (images: :data:`IMAGE_EXTENSIONS`, ``.png``; videos have their own). Every check is made here,
+    before any work: the output suffix, existing outputs, and names too long for the file system.
     """
-    if len(inputs) == 1 and inputs[0][1] is None and output.suffix.lower() in formats(inputs[0][0])[0]:
+    suffix = output.suffix.lower()
+    single = len(inputs) == 1 and inputs[0][1] is None
+    if single and suffix in formats(inputs[0][0])[0]:
         pairs = [(inputs[0][0], output)]
+    elif not _is_folder_output(output):
+        if not single:
+            if output.exists():
+                raise CLIError(f"output {output} is a file; with a folder or several {what}s, -o must be a folder")
+            raise CLIError(
+                f"output {output} names a file ({suffix}), but there are {len(inputs)} {what}s; give a folder: a name without a "
+                "suffix, or an existing folder"
+            )
+        source = inputs[0][0]
+        allowed = formats(source)[0]
+        kind = _kind(allowed)
+        raise CLIError(
+            f"output {output}: {what} {source} is {kind}, and the output of {kind} must end in {', '.join(allowed)}; "
+            "or -o must be a folder (a name without a suffix, or an existing folder)"
+        )
     else:
         if output.exists() and not output.is_dir():
             raise CLIError(f"output {output} is a file; with a folder or several {what}s, -o must be a folder")
-        if output.suffix.lower() in IMAGE_EXTENSIONS and not output.exists():
-            raise CLIError(f"output {output} looks like an image file, but there are {len(inputs)} {what}s; give a folder")
         pairs = []
         for file, folder in inputs:
             relative = Path(folder.name) / file.relative_to(folder) if folder is not None else Path(file.name)
-            accepted, default = formats(file)
-            if relative.suffix.lower() not in accepted:
+            allowed, default = formats(file)
+            if relative.suffix.lower() not in allowed:
                 relative = relative.with_suffix(default)
             pairs.append((file, output / relative))
     targets = [target for _, target in pairs]
@@ -82,7 +136,9 @@ def plan_outputs(
         if target.exists() and not overwrite:
             existing = sum(target.exists() for target in targets)
             raise CLIError(f"output {target} already exists ({existing} of {len(targets)} outputs do); use --overwrite to replace")
-    return pairs
+    for _, target in pairs:
+        check_name_fits(target)
+    return OutputPlan(pairs, overwrite)
 
 
 def write_all(
@@ -91,17 +147,23 @@ def write_all(
     command: str,
     quiet: bool,
     announce: bool = True,
+    overwrite: bool | None = None,
 ) -> None:
     """Writes ``produce(index, input)`` for every pair as one step, with a progress bar on stderr for several.
 
     ``produce`` returns an image, or a function that writes the output itself to the path it is given
     (a video, streamed). ``announce=False`` leaves stdout to the caller (``--json``): the outputs
-    written are not printed.
+    written are not printed. Existing outputs are replaced only with ``overwrite`` (by default the
+    ``--overwrite`` of the :class:`OutputPlan` ``pairs`` is); otherwise every output is created exclusively.
     """
+    if overwrite is None:
+        if not isinstance(pairs, OutputPlan):
+            raise TypeError("write_all needs the OutputPlan of plan_outputs, or overwrite=True/False")
+        overwrite = pairs.overwrite
     show_progress = not quiet and len(pairs) > 1
     outputs = None
     try:
-        with staged_outputs() as outputs:
+        with staged_outputs(overwrite=overwrite) as outputs:
             for index, (source, target) in enumerate(pairs):
                 image = produce(index, source)
                 if callable(image):
@@ -110,6 +172,11 @@ def write_all(
                     outputs.write(target, lambda path, image=image, suffix=target.suffix: write_image(image, path, suffix))
                 if show_progress:
                     _progress(command, index + 1, len(pairs), source)
+    except OutputExistsError as error:
+        raise CLIError(
+            f"output {error.target} was created by another program while this run was working; it was kept and nothing "
+            "was written; use --overwrite to replace it"
+        ) from None
     except KeyboardInterrupt:
         if outputs is None or not outputs.committed:
             raise
@@ -123,11 +190,12 @@ def write_all(
 
 
 def _ignore_later_interrupts() -> None:
-    """Every output is in place: from here a Ctrl-C can only make a finished run look interrupted
-    (or kill the interpreter while it shuts down, with no message), so it is ignored until the
-    command returns (``main`` restores the handler when called with explicit arguments)."""
+    """Every output is in place: from here a Ctrl-C or SIGTERM can only make a finished run look
+    interrupted (or kill the interpreter while it shuts down, with no message), so they are ignored
+    until the command returns (``main`` restores the handlers when called with explicit arguments)."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for number in INTERRUPTS:
+            signal.signal(number, signal.SIG_IGN)
 
 
 def json_report(command: str, model: Any, checkpoint: str, pairs: list[tuple[Path, Path]], sizes: dict[Path, tuple[int, int]], started: float) -> str:

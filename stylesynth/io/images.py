@@ -2,8 +2,8 @@
 
 :func:`load_image` reads a file, encoded bytes or a PIL image the same way everywhere:
 
-1. the header is read first; a file that is not a PNG, JPEG, WebP, BMP, GIF or TIFF image, or that
-   has more than ``max_pixels`` pixels (:data:`MAX_PIXELS` by default), is refused before decoding;
+1. the header is read first; a file that is not an image of :data:`stylesynth.io.formats.IMAGE_FORMATS`
+   (PNG, JPEG, WebP, BMP, GIF, TIFF, and AVIF where Pillow reads it), or that has more than ``max_pixels`` pixels (:data:`MAX_PIXELS` by default), is refused before decoding;
 2. the whole image is decoded up front, so a truncated or corrupt file is an error here and not a
    half-grey picture later (``PIL.ImageFile.LOAD_TRUNCATED_IMAGES`` is left at its default, False);
 3. the EXIF orientation is applied (``PIL.ImageOps.exif_transpose``), so a phone photo comes out
@@ -34,16 +34,9 @@ from torchvision.transforms.v2 import functional as TF
 
 from .atomic import atomic_output
 from .files import refuse_special_file
+from .formats import ACCEPTED_FORMATS, FORMATS, IMAGE_EXTENSIONS
 
 ImageLike = str | os.PathLike | bytes | Image.Image
-
-#: Extensions written by :func:`save_image` and found when a folder is given.
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
-
-#: Pillow decoders :func:`load_image` uses (JPEG's also opens MPO, the multi-picture JPEG many phones write).
-FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "GIF", "TIFF")
-#: The formats, as messages name them.
-ACCEPTED_FORMATS = "PNG, JPEG, WebP, BMP, GIF or TIFF"
 
 #: Largest image (width × height) accepted by :func:`load_image`, images and label maps alike;
 #: checked from the header, before decoding, to refuse decompression bombs.
@@ -116,6 +109,23 @@ def image_size(source: str | os.PathLike | bytes, what: str | None = None, max_p
         width, height = opened.size
     check_pixels(width, height, name, max_pixels)
     return width, height
+
+
+def image_format(path: str | os.PathLike) -> str | None:
+    """The accepted image format ``path`` is by its content (Pillow's name: ``"PNG"``, ``"AVIF"``, ...), or ``None``.
+
+    The one test of "image or video": a still AVIF, a PNG named ``.mp4`` or an animated GIF is an
+    image, whatever its name, and :mod:`stylesynth.video` refuses what this names. Only the header is
+    read; a missing file, a folder or a special file (FIFO, device) is ``None`` and is not opened.
+    """
+    source = Path(path)
+    if not source.is_file():
+        return None
+    try:
+        with Image.open(source, formats=FORMATS) as opened:
+            return str(opened.format)
+    except Exception:  # noqa: BLE001 - Pillow's plugins fail on foreign data in many ways; any failure means "not an image"
+        return None
 
 
 def _decode(source: str | os.PathLike | bytes, what: str, max_pixels: int) -> Image.Image:
@@ -236,12 +246,15 @@ def tensor_to_pil(tensor: Tensor) -> Image.Image:
     return TF.to_pil_image(tensor.expand(3, -1, -1).cpu()).convert("RGB")
 
 
-def save_image(image: Image.Image | Tensor, path: str | os.PathLike) -> Path:
-    """Saves an image (PIL or tensor) to ``path`` atomically; the format follows the extension."""
+def save_image(image: Image.Image | Tensor, path: str | os.PathLike, overwrite: bool = True) -> Path:
+    """Saves an image (PIL or tensor) to ``path`` atomically; the format follows the extension.
+
+    ``overwrite=False`` creates the file exclusively (:func:`stylesynth.io.atomic.atomic_output`).
+    """
     target = Path(path)
     if target.suffix.lower() not in IMAGE_EXTENSIONS:
         raise ImageError(f"cannot save {target}: the extension must be one of {', '.join(IMAGE_EXTENSIONS)}")
-    with atomic_output(target) as temporary:
+    with atomic_output(target, overwrite=overwrite) as temporary:
         write_image(image, temporary, target.suffix)
     return target
 
