@@ -8,6 +8,16 @@ the output container accepts the codec, re-encoded (AAC; Opus for WebM) where it
 Frame sizes: H.264 and VP9 store colour at half resolution (4:2:0), which needs even sides. A frame
 with an odd width or height is padded by one column or row, copied from its right or bottom edge;
 even sizes go through unchanged.
+
+What is checked before any frame is processed (by :func:`probe` and at the start of
+:func:`transcode`): the input is a regular file (a FIFO or device is refused from its ``stat``,
+never opened), it is not a still image (:func:`stylesynth.io.images.image_format` decides, by
+content; FFmpeg's image readers and one-frame image codecs are refused too), it is not shorter
+than its container's structure declares (:func:`stylesynth.io.containers.declared_shortfall`), it
+has a video stream, and its first frame decodes. A container's frame count and duration are hints
+(used for progress only): a variable-frame-rate clip has fewer frames than duration × rate, and
+every frame it holds comes through. Data that is damaged further on is a decode error, reported
+when it is reached.
 """
 
 from __future__ import annotations
@@ -23,7 +33,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..io import atomic_output
+from ..io.atomic import atomic_output
+from ..io.containers import declared_shortfall
+from ..io.files import refuse_special_file
+from ..io.images import image_format
 
 __all__ = [
     "OUTPUT_FORMATS",
@@ -46,6 +59,12 @@ OUTPUT_FORMATS: dict[str, tuple[str, str, str, frozenset[str]]] = {
 
 #: FFmpeg demuxers that read still images: such files are images, not videos.
 _IMAGE_DEMUXERS = ("image2", "_pipe", "gif", "apng", "webp")
+#: ISO brands of still-image files (AVIF, HEIF) that FFmpeg opens as a video stream.
+_IMAGE_BRANDS = frozenset({"avif", "avis", "avio", "heic", "heix", "heim", "heis", "mif1", "msf1"})
+#: Codecs of still pictures: a stream of one frame in one of these is an image.
+_IMAGE_CODECS = frozenset({"png", "apng", "mjpeg", "jpeg2000", "libopenjpeg", "bmp", "tiff", "webp", "libwebp", "gif", "ppm", "pgm", "pam", "qoi", "jpegxl", "libjxl", "exr", "hdr", "dpx", "targa", "pcx", "sgi"})
+#: What a video input is expected to be, as messages say it.
+_EXPECTED = "a video file such as .mp4, .mov, .mkv or .webm"
 
 #: Called after each batch with (frames done, frames expected or None when the file does not say).
 Progress = Callable[[int, int | None], None]
@@ -70,7 +89,10 @@ class VideoInfo:
 
     @property
     def expected_frames(self) -> int | None:
-        """The frame count the file announces, or estimates it from its duration; ``None`` if neither is known."""
+        """The frame count the file announces, or estimates from its duration; ``None`` if neither is known.
+
+        A hint for progress only: a variable-frame-rate clip may hold fewer (or more) frames.
+        """
         if self.frames:
             return self.frames
         if self.duration and self.fps:
@@ -78,22 +100,65 @@ class VideoInfo:
         return None
 
 
-def _open(path: str | os.PathLike) -> av.container.InputContainer:
-    source = Path(path)
+def _check_file(source: Path) -> None:
+    """What can be told without FFmpeg: a regular file, not an image, not shorter than its container says."""
+    refuse_special_file(source, str(source), _EXPECTED, VideoError)  # from its stat: opening a FIFO blocks
     if not source.is_file():
         raise VideoError(f"{source}: no such file")
+    still = image_format(source)
+    if still is not None:
+        raise VideoError(f"{source}: is an image ({still}), not a video; expected {_EXPECTED}")
+    try:
+        shortfall = declared_shortfall(source)
+    except OSError as error:
+        raise VideoError(f"{source}: the file cannot be read ({_reason(error)})") from None
+    if shortfall is not None:
+        kind, declared, present = shortfall
+        raise VideoError(
+            f"{source}: truncated: the file has {present:,} bytes, but its {kind} structure declares {declared:,}; "
+            "the download or copy is incomplete"
+        )
+
+
+def _still_image(container: av.container.InputContainer) -> str | None:
+    """How FFmpeg shows that a file it opened is a still image (its reader, brand or codec), or None."""
+    if any(marker in container.format.name for marker in _IMAGE_DEMUXERS):
+        return container.format.name
+    brand = str(container.metadata.get("major_brand", "")).strip().lower()
+    if brand in _IMAGE_BRANDS:
+        return f"{brand.upper()} image"
+    videos = container.streams.video
+    if videos and videos[0].frames == 1 and videos[0].codec_context.name in _IMAGE_CODECS:
+        return f"one {videos[0].codec_context.name} picture"
+    return None
+
+
+def _open(path: str | os.PathLike) -> av.container.InputContainer:
+    source = Path(path)
+    _check_file(source)
     try:
         container = av.open(str(source))
     except (av.error.FFmpegError, UnicodeDecodeError) as error:
-        raise VideoError(f"{source}: not a readable video ({_reason(error)}); expected a video file such as .mp4, .mov, .mkv or .webm") from None
-    if any(marker in container.format.name for marker in _IMAGE_DEMUXERS):
+        raise VideoError(f"{source}: not a readable video ({_reason(error)}); expected {_EXPECTED}") from None
+    still = _still_image(container)
+    if still is not None:
         container.close()
-        raise VideoError(f"{source}: is an image ({container.format.name}), not a video")
+        raise VideoError(f"{source}: is an image ({still}), not a video; expected {_EXPECTED}")
     if not container.streams.video:
         kinds = ", ".join(sorted({stream.type for stream in container.streams})) or "nothing"
         container.close()
         raise VideoError(f"{source}: has no video stream (it holds {kinds}); expected a file with a video track")
     return container
+
+
+def _first_frame(container: av.container.InputContainer, source: Path) -> None:
+    """Decodes frames until the first one comes out: a stream that cannot start is refused before any work."""
+    try:
+        for _ in container.decode(container.streams.video[0]):
+            return
+    except av.error.FFmpegError as error:
+        raise VideoError(f"{source}: the first frame cannot be decoded: the video data is corrupt ({_reason(error)})") from None
+    raise VideoError(f"{source}: the video stream holds no frames")
 
 
 def _reason(error: Exception) -> str:
@@ -114,13 +179,17 @@ def _info(container: av.container.InputContainer) -> VideoInfo:
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:
-    """Size, frame rate, frame count, duration and audio codec of a video file, read from its header.
+    """Size, frame rate, frame count, duration and audio codec of a video file, read from its header,
+    after the checks of this module's notes (its first frame is decoded).
 
     Raises:
-        VideoError: the file is missing, not a video, an image, or has no video stream.
+        VideoError: the file is missing, not a regular file, an image, truncated, has no video stream,
+            or its first frame does not decode.
     """
     with _open(path) as container:
-        return _info(container)
+        info = _info(container)
+        _first_frame(container, Path(path))
+        return info
 
 
 def is_video(path: str | os.PathLike) -> bool:
@@ -136,8 +205,8 @@ def _to_tensor(frames: list[av.VideoFrame]) -> Tensor:
     return torch.from_numpy(np.stack([frame.to_ndarray(format="rgb24") for frame in frames])).permute(0, 3, 1, 2)
 
 
-def _decoded(container: av.container.InputContainer, source: Path, info: VideoInfo, streams: list) -> Iterator[av.Packet | av.VideoFrame]:
-    """Demuxes ``streams``; yields video frames (decoded) and other streams' packets; checks for truncation."""
+def _decoded(container: av.container.InputContainer, source: Path, streams: list) -> Iterator[av.Packet | av.VideoFrame]:
+    """Demuxes ``streams``; yields video frames (decoded) and other streams' packets; a decode error is a VideoError."""
     video = container.streams.video[0]
     count = 0
     try:
@@ -152,9 +221,6 @@ def _decoded(container: av.container.InputContainer, source: Path, info: VideoIn
         raise VideoError(f"{source}: the video data is corrupt or truncated after {count} frame(s) ({_reason(error)})") from None
     if count == 0:
         raise VideoError(f"{source}: the video stream holds no frames")
-    expected = info.expected_frames
-    if expected is not None and count < expected - max(2, expected // 50):
-        raise VideoError(f"{source}: truncated: {count} of the {expected} frames its header announces could be decoded")
 
 
 def read_batches(path: str | os.PathLike, batch_size: int = 8) -> Iterator[Tensor]:
@@ -165,9 +231,8 @@ def read_batches(path: str | os.PathLike, batch_size: int = 8) -> Iterator[Tenso
     """
     source = Path(path)
     with _open(source) as container:
-        info = _info(container)
         batch: list[av.VideoFrame] = []
-        for frame in _decoded(container, source, info, [container.streams.video[0]]):
+        for frame in _decoded(container, source, [container.streams.video[0]]):
             batch.append(frame)
             if len(batch) == batch_size:
                 yield _to_tensor(batch)
@@ -276,6 +341,7 @@ def transcode(
     batch_size: int = 8,
     progress: Progress | None = None,
     suffix: str | None = None,
+    overwrite: bool = True,
 ) -> VideoInfo:
     """Streams ``source`` through ``process`` in batches of frames and writes the result to ``output``.
 
@@ -290,6 +356,9 @@ def transcode(
         progress: called after each batch with (frames done, frames expected or ``None``).
         suffix: the output type when ``output``'s own name does not say it (e.g. ``".mp4"`` for a
             temporary file name).
+        overwrite: replace an existing ``output`` (the default); ``False`` creates it exclusively, so
+            an existing file, or one another program writes meanwhile, is an
+            :class:`~stylesynth.io.atomic.OutputExistsError` and is kept.
 
     Returns:
         The output file's :class:`VideoInfo`.
@@ -303,11 +372,11 @@ def transcode(
     muxer, video_codec, audio_codec, copyable = _output_format(output_path, suffix)
     if output_path.resolve() == source_path.resolve():
         raise VideoError(f"{output_path}: the output would overwrite its own source; choose another output name")
+    probe(source_path)  # every check before the work, the first frame decoded
     with _open(source_path) as container:
-        info = _info(container)
-        expected = info.expected_frames
+        expected = _info(container).expected_frames
         streams = [container.streams.video[0], *container.streams.audio[:1]]
-        with atomic_output(output_path) as temporary, av.open(str(temporary), "w", format=muxer) as out:
+        with atomic_output(output_path, overwrite=overwrite) as temporary, av.open(str(temporary), "w", format=muxer) as out:
             encoder = _Encoder(out, container, video_codec, audio_codec, copyable)
             batch: list[av.VideoFrame] = []
             done = 0
@@ -321,7 +390,7 @@ def transcode(
                 if progress is not None:
                     progress(done, expected)
 
-            for item in _decoded(container, source_path, info, streams):
+            for item in _decoded(container, source_path, streams):
                 if isinstance(item, av.VideoFrame):
                     batch.append(item)
                     if len(batch) == batch_size:
