@@ -1,28 +1,32 @@
-"""Measures a style checkpoint (AdaIN or magenta-arbitrary) on held-out content/style pairs: style, texture and structure (medians).
+"""Measures a style checkpoint (any model that takes style images) on held-out content/style pairs: style, texture and structure (medians).
 
     python scripts/evaluate_adain.py CHECKPOINT --heldout data/adain-hed/heldout \
-        --encoder weights/hed-vgg16.safetensors [--size 384] [--markdown table.md]
+        --encoder weights/hed-vgg16.safetensors [--size 384] [--markdown table.md] [--record]
 
 Every content image of ``HELDOUT/content`` is stylized (alpha 1, through ``Stylizer`` as users
-run it; a ``magenta-arbitrary`` checkpoint through its network, strength 1, style code at 256x256) with every style of ``HELDOUT/style``, both resized to ``--size`` on the shorter side; the
+run it, default precision) with every style of ``HELDOUT/style``, both resized to ``--size`` on the shorter side; the
 numbers are those of :mod:`stylesynth.metrics` on the features of HED's VGG-16 (``--encoder``,
 read by ``VGGEncoder.from_hed``). Prints a per-style table and the medians over all pairs.
+``--record`` also writes the medians into the checkpoint folder's ``config.json`` as
+``"evaluation"`` (with the set, pair count and size): the app and CLI offer the model with the best
+recorded numbers first (:func:`stylesynth.inference.catalog.default_style_model`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
 from torchvision.transforms.v2 import functional as TF
 
 from stylesynth import Stylizer
-from stylesynth.io import CheckpointError, load_image, pil_to_tensor
+from stylesynth.io import bundled_checkpoints, load_image, pil_to_tensor
+from stylesynth.io.atomic import atomic_output
 from stylesynth.metrics import structure, style_strength, texture_strength
-from stylesynth.nets import MagentaArbitraryNetwork, VGGEncoder
+from stylesynth.nets import VGGEncoder
 
 IMAGES = (".png", ".jpg", ".jpeg", ".webp")
 
@@ -31,23 +35,9 @@ def shorter_side(image: torch.Tensor, size: int) -> torch.Tensor:
     return TF.resize(image, [size], antialias=True)
 
 
-def style_function(checkpoint: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
-    """``(content, style) -> output`` for the checkpoint's kind: a Stylizer for AdaIN, the network for magenta-arbitrary."""
-    try:
-        network = MagentaArbitraryNetwork.from_pretrained(checkpoint)
-    except CheckpointError:
-        return Stylizer.from_pretrained(checkpoint).stylize
-
-    def magenta(content: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
-        with torch.inference_mode():
-            return network(content, network.style_code(style))
-
-    return magenta
-
-
 def evaluate(checkpoint: str, heldout: Path, encoder_path: Path, size: int) -> dict[str, object]:
     """Per-pair numbers and their medians for ``checkpoint`` on the pairs of ``heldout``."""
-    stylize = style_function(checkpoint)
+    stylize = Stylizer.from_pretrained(checkpoint).stylize
     encoder = VGGEncoder.from_hed(encoder_path)
     contents = sorted(path for path in (heldout / "content").iterdir() if path.suffix.lower() in IMAGES)
     styles = sorted(path for path in (heldout / "style").iterdir() if path.suffix.lower() in IMAGES)
@@ -90,11 +80,35 @@ def main() -> None:
     parser.add_argument("--encoder", type=Path, default=Path("weights/hed-vgg16.safetensors"))
     parser.add_argument("--size", type=int, default=384)
     parser.add_argument("--markdown", type=Path, help="also write the table here")
+    parser.add_argument("--record", action="store_true", help="write the medians into the checkpoint's config.json as 'evaluation'")
     args = parser.parse_args()
-    table = markdown(evaluate(args.checkpoint, args.heldout, args.encoder, args.size))
+    result = evaluate(args.checkpoint, args.heldout, args.encoder, args.size)
+    table = markdown(result)
     print(table, end="")
     if args.markdown:
         args.markdown.write_text(table)
+    if args.record:
+        record(args.checkpoint, result, args.heldout, args.size)
+
+
+def record(checkpoint: str, result: dict[str, object], heldout: Path, size: int) -> None:
+    """Adds ``"evaluation"`` (medians, set, pairs, size) to the checkpoint folder's ``config.json``."""
+    folder = Path(checkpoint) if Path(checkpoint).is_dir() else bundled_checkpoints()[checkpoint]
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text())
+    medians = result["medians"]
+    assert isinstance(medians, dict)
+    config["evaluation"] = {
+        "set": str(heldout),
+        "pairs": len(result["pairs"]),  # type: ignore[arg-type]
+        "size": size,
+        "style": round(medians["style_strength"], 3),
+        "texture": round(medians["texture_strength"], 3),
+        "structure": round(medians["structure"], 3),
+    }
+    with atomic_output(config_path) as temporary:
+        temporary.write_text(json.dumps(config, indent=2) + "\n")
+    print(f"recorded in {config_path}")
 
 
 if __name__ == "__main__":

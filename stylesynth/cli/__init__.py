@@ -1,4 +1,4 @@
-"""The ``stylesynth`` command line: ``stylesynth stylize``, ``synthesize``, ``export`` and ``info``.
+"""The ``stylesynth`` command line: ``stylesynth stylize``, ``presets``, ``synthesize``, ``export`` and ``info``.
 
 Each subcommand lives in its own module with ``add_parser(subparsers)`` and ``run(args) -> int``.
 Building the parsers imports neither torch nor the library's heavy modules: ``--help``,
@@ -20,12 +20,14 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 #: subcommand name -> module in this package
-COMMANDS = {"stylize": "stylize", "synthesize": "synthesize", "export": "export", "info": "info"}
+COMMANDS = {"stylize": "stylize", "presets": "presets", "synthesize": "synthesize", "export": "export", "info": "info"}
 
 EPILOG = """\
 examples:
   stylesynth stylize examples/content/cat.jpg -s examples/styles/mosaic.jpg -o cat-mosaic.png
   stylesynth stylize examples/content -s examples/styles/waves.jpg examples/styles/swirls.jpg -o out/
+  stylesynth presets examples/content/cat.jpg -o presets.png
+  stylesynth stylize examples/content/cat.jpg --model magenta-26 -s 7 -o cat-7.png
   stylesynth synthesize examples/scenes/lake.png --seed 0 -o lake.png
   stylesynth export runs/adain/last.ckpt my-adain/
   stylesynth info --json

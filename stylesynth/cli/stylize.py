@@ -1,4 +1,8 @@
-"""``stylesynth stylize CONTENT... --style S [-o OUT]``: AdaIN style transfer of files or whole folders.
+"""``stylesynth stylize CONTENT... --style S [--model M] [-o OUT]``: style transfer of files or whole folders.
+
+Every style model the :class:`~stylesynth.Stylizer` loads works here: ``--model`` names a bundled
+model (default: the one with the best recorded held-out numbers), a checkpoint folder or a file.
+A style is an image file, or for a model with presets (``magenta-26``) a preset index.
 
 Content may be images or videos, mixed (videos are recognized by their container, see
 :mod:`stylesynth.cli.video`); a video is stylized frame by frame in the stable mode, keeping its
@@ -26,6 +30,9 @@ if TYPE_CHECKING:  # the library (and torch) is imported by run(), not to build 
 EPILOG = """\
 examples:
   stylesynth stylize examples/content/cat.jpg -s examples/styles/mosaic.jpg -o cat-mosaic.png
+  stylesynth stylize examples/content/cat.jpg -s examples/styles/mosaic.jpg --model adain-default -o cat-adain.png
+  stylesynth stylize examples/content/cat.jpg --model magenta-26 -s 7 -o cat-preset7.png
+  stylesynth stylize examples/content/cat.jpg --model magenta-26 -s 3 17 -w 0.6 0.4 -o cat-mix.png
   stylesynth stylize examples/content/coffee.jpg -s examples/styles/waves.jpg -a 0.6 --preserve-color -o coffee.png
   stylesynth stylize examples/content -s examples/styles/hubble.jpg examples/styles/swirls.jpg -w 0.7 0.3 -o out/
   stylesynth stylize examples/content/rocket.jpg -s examples/styles/mosaic.jpg --size 512 --device cpu -o rocket.png
@@ -35,23 +42,33 @@ examples:
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "stylize",
-        help="paint content images in the style of one or more style images (AdaIN)",
-        description="Paint content images (files or folders, searched recursively) in the style of style images.",
+        help="paint content images in the style of style images or presets (any style model)",
+        description=(
+            "Paint content images or videos (files or folders, searched recursively) in the style of style images, "
+            "or of a model's presets (magenta-26: indices 0-25; 'stylesynth presets PHOTO -o sheet.png' shows them)."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("content", nargs="+", type=Path, help="content image or video files, or folders of them")
-    parser.add_argument("--style", "-s", action="extend", nargs="+", type=Path, required=True, help="style image(s); repeat or list several to interpolate")
+    parser.add_argument(
+        "--style", "-s", action="extend", nargs="+", required=True, metavar="STYLE",
+        help="style image(s), or preset indices for a model with presets; repeat or list several to mix them",
+    )
     parser.add_argument("--weights", "-w", nargs="+", type=float, help="one weight per style (normalized to sum 1)")
     parser.add_argument("--alpha", "-a", type=float, default=1.0, help="content/style trade-off in [0, 1] (default 1: full style)")
     parser.add_argument("--preserve-color", action="store_true", help="keep the content's colours")
     parser.add_argument("--mask", "-m", nargs="+", type=Path, help="mask image(s) of the content's size: one per style, or one for two styles (first inside)")
     parser.add_argument("--size", type=int, help="resize content so its shorter side is SIZE pixels")
     parser.add_argument("--style-size", type=int, help="resize styles so their shorter side is STYLE_SIZE pixels")
-    parser.add_argument("--checkpoint", "-c", default="adain-default", help="checkpoint folder, file, or known name (default: adain-default)")
-    parser.add_argument("--stats", choices=("biased", "unbiased"), help="override the checkpoint's AdaIN variance (unbiased: the PyTorch port's)")
+    parser.add_argument(
+        "--model", "--checkpoint", "-c", dest="checkpoint", metavar="MODEL",
+        help="bundled name (magenta-arbitrary, adain-default, magenta-26; 'stylesynth info' lists them), checkpoint folder or file "
+        "(default: the bundled model with the best held-out numbers)",
+    )
+    parser.add_argument("--stats", choices=("biased", "unbiased"), help="AdaIN models only: override the checkpoint's variance (unbiased: the PyTorch port's)")
     parser.add_argument("--device", help="cpu, cuda, cuda:1, ... (default: cuda when available)")
-    parser.add_argument("--no-stable", dest="stable", action="store_false", help="videos: plain per-frame AdaIN instead of the stable mode")
+    parser.add_argument("--no-stable", dest="stable", action="store_false", help="videos: plain per-frame stylization instead of the stable mode")
     parser.add_argument("--output", "-o", type=Path, required=True, help="output file (one content file) or folder")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout when done: inputs, outputs, sizes (width, height), model, device, precision, seconds")
@@ -59,7 +76,7 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
-def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[Image.Image], list[Image.Image] | None, set[Path]]:
+def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[Image.Image | int], list[Image.Image] | None, set[Path]]:
     """Every check that needs no network weights, so a bad run fails before the model loads.
 
     Returns the (content, output) pairs, the decoded style images and masks, and the content files
@@ -77,9 +94,10 @@ def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[I
         check_mask_count(len(args.mask), len(args.style), args.weights is not None, ("--mask", "--weights"))
     check_side("--size", args.size)
     check_side("--style-size", args.style_size)
-    styles = [_read(path, "style") for path in args.style]
-    for path, style in zip(args.style, styles):
-        check_resize("--style-size", args.style_size, style.height, style.width, f"style {path}")
+    styles = [_style(token) for token in args.style]
+    for token, style in zip(args.style, styles):
+        if not isinstance(style, int):
+            check_resize("--style-size", args.style_size, style.height, style.width, f"style {token}")
     inputs = input_files(args.content, "content", IMAGE_EXTENSIONS + video.VIDEO_EXTENSIONS)
     videos = {file for file, _ in inputs if video.is_video(file)}
     pairs = plan_outputs(inputs, args.output, "content", args.overwrite, lambda file: video.output_formats(file, videos))
@@ -94,6 +112,13 @@ def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[I
                     "after its EXIF orientation); masks must have the content's size"
                 )
     return pairs, styles, masks, videos
+
+
+def _style(token: str) -> Image.Image | int:
+    """A ``--style`` value: a preset index (a whole number that is not an existing file) or a style image."""
+    if token.isdigit() and not Path(token).exists():
+        return int(token)
+    return _read(Path(token), "style")
 
 
 def _read(path: Path, what: str, mode: str = "RGB") -> Image.Image:
@@ -111,11 +136,14 @@ def run(args: argparse.Namespace) -> int:
     resolve_device(args.device)  # an unusable --device fails before any file is read
     pairs, styles, masks, videos = _validate(args)
     from ..inference import Stylizer  # imported late: argument errors should not wait for torch
+    from ..inference.checkpoints import default_style_model
     from ..io.images import load_image
     from . import video
     from .files import json_report, write_all
 
-    stylizer = Stylizer.from_pretrained(args.checkpoint, device=args.device, stats=args.stats)
+    model = args.checkpoint or default_style_model()
+    stylizer = Stylizer.from_pretrained(model, device=args.device, stats=args.stats)
+    stylizer.check_styles(styles, args.weights, args.style_size)  # presets vs images, before any work
 
     options = {
         "style": styles if len(styles) > 1 else styles[0],
@@ -138,5 +166,5 @@ def run(args: argparse.Namespace) -> int:
 
     write_all(pairs, stylize, "stylize", args.quiet, announce=not args.json)
     if args.json:
-        print(json_report("stylize", stylizer, str(args.checkpoint), pairs, sizes, started))
+        print(json_report("stylize", stylizer, str(model), pairs, sizes, started))
     return 0

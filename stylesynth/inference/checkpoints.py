@@ -21,7 +21,7 @@ from ..io import CheckpointError, load_pretrained, read_lightning_checkpoint, re
 from ..io.checkpoints import CONFIG_NAME, bundled_checkpoints
 from ..nets import AdaINNetwork, DumoulinNetwork, MagentaArbitraryNetwork, SPADENetwork
 
-__all__ = ["LOADABLE", "NETWORKS", "export_lightning", "load_network", "model_card"]
+__all__ = ["LOADABLE", "NETWORKS", "best_evaluated", "default_style_model", "evaluation_score", "export_lightning", "load_network", "model_card"]
 
 #: checkpoint kind -> the network class that reads and writes it
 NETWORKS: dict[str, type[AdaINNetwork] | type[SPADENetwork]] = {AdaINNetwork.KIND: AdaINNetwork, SPADENetwork.KIND: SPADENetwork}
@@ -166,3 +166,38 @@ def model_card(config: Mapping[str, Any], notes: str | None = None) -> str:
     if notes:
         lines += ["", notes.strip()]
     return "\n".join(lines) + "\n"
+
+
+def evaluation_score(config: Mapping[str, Any]) -> float | None:
+    """The mean of the held-out style, texture and structure medians a config records (``"evaluation"``,
+    written by ``scripts/evaluate_adain.py --record``), or ``None`` when it records none."""
+    evaluation = config.get("evaluation")
+    if not isinstance(evaluation, Mapping):
+        return None
+    values = [evaluation.get(key) for key in ("style", "texture", "structure")]
+    if not all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in values):
+        return None
+    return sum(float(value) for value in values if isinstance(value, (int, float))) / 3
+
+
+def best_evaluated(configs: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The name whose config records the best held-out numbers (:func:`evaluation_score`); the first name when none records any."""
+    scored = [(score, name) for name, config in configs.items() if (score := evaluation_score(config)) is not None]
+    if scored:
+        return max(scored, key=lambda item: item[0])[1]
+    return next(iter(configs), None)
+
+
+def default_style_model() -> str:
+    """The bundled style model offered first (CLI ``--model``, the app): the one with the best recorded held-out numbers."""
+    from .style_models import STYLE_KINDS
+
+    configs = {}
+    for name, folder in bundled_checkpoints().items():
+        config = json.loads((folder / CONFIG_NAME).read_text())
+        if config.get("kind") in STYLE_KINDS:
+            configs[name] = config
+    best = best_evaluated(configs)
+    if best is None:
+        raise CheckpointError("no bundled style model is installed (the package's checkpoints folder is missing)")
+    return best

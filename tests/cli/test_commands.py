@@ -48,6 +48,7 @@ def run_cli(*argv: str, probe: bool = False) -> subprocess.CompletedProcess:
         (["synthesize", "--help"], 0),
         (["export", "--help"], 0),
         (["info", "--help"], 0),
+        (["presets", "--help"], 0),
         (["synthesize", "a.png", "-o", "b.png", "--seed", "abc"], 2),
         (["stylize", "a.jpg"], 2),
         (["no-such-command"], 2),
