@@ -1,4 +1,4 @@
-"""stylesynth's web app (Gradio): stylize photos (AdaIN) and paint scenes (SPADE) in the browser.
+"""stylesynth's web app (Gradio): stylize photos (Magenta, AdaIN) and paint scenes (SPADE) in the browser.
 
 ``python app.py`` starts it. One module per concern:
 

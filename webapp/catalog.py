@@ -11,14 +11,18 @@ from typing import Any
 
 from stylesynth import Stylizer, Synthesizer
 from stylesynth.data.segmentation import ClassList
+from stylesynth.inference.checkpoints import best_evaluated
 from stylesynth.inference.device import resolve_device
+from stylesynth.inference.style_models import STYLE_KINDS, family_of_kind
 
 from .errors import LOG, InputError
 
-#: Checkpoint kinds the app offers.
-KINDS = ("adain", "spade")
-#: The checkpoints selected first when present.
-DEFAULT_CHECKPOINTS = {"adain": "adain-default", "spade": "spade-default"}
+#: The app's model groups and the checkpoint kinds in each: every style model, and SPADE.
+GROUPS: dict[str, tuple[str, ...]] = {"style": STYLE_KINDS, "spade": ("spade",)}
+#: How each group is named in messages.
+GROUP_NAMES = {"style": "style", "spade": "SPADE"}
+#: The SPADE checkpoint selected first when present (style models: the best recorded held-out numbers).
+DEFAULT_SPADE = "spade-default"
 
 
 def default_device() -> str:
@@ -39,15 +43,27 @@ def read_checkpoint_config(folder: str | os.PathLike) -> dict[str, Any] | None:
 
 
 def discover_checkpoints(root: str | os.PathLike) -> dict[str, dict[str, Path]]:
-    """Checkpoint folders directly under ``root``, by kind: ``{"adain": {name: path}, "spade": {...}}``, sorted by name."""
-    found: dict[str, dict[str, Path]] = {kind: {} for kind in KINDS}
+    """Checkpoint folders directly under ``root``, by group: ``{"style": {name: path}, "spade": {...}}``, sorted by name."""
+    found: dict[str, dict[str, Path]] = {group: {} for group in GROUPS}
     base = Path(root)
     if base.is_dir():
         for folder in sorted(path for path in base.iterdir() if path.is_dir()):
             config = read_checkpoint_config(folder)
-            if config is not None and config["kind"] in found:
-                found[config["kind"]][folder.name] = folder
+            group = None if config is None else group_of(config["kind"])
+            if group is not None:
+                found[group][folder.name] = folder
     return found
+
+
+def group_of(kind: str) -> str | None:
+    """The app's group of checkpoint ``kind`` (``"style"`` or ``"spade"``), or None for kinds it does not offer."""
+    return next((group for group, kinds in GROUPS.items() if kind in kinds), None)
+
+
+def takes_images(folder: str | os.PathLike) -> bool:
+    """Whether the style checkpoint in ``folder`` takes style images (else only its presets), from its config."""
+    config = read_checkpoint_config(folder)
+    return config is not None and family_of_kind(config["kind"]).takes_images
 
 
 def classes_from_config(config: dict[str, Any], source: str = "checkpoint") -> ClassList:
@@ -60,47 +76,62 @@ def classes_from_config(config: dict[str, Any], source: str = "checkpoint") -> C
 
 @dataclass
 class Catalog:
-    """The checkpoint folders the app offers, by name, per kind, and which one is selected first."""
+    """The checkpoint folders the app offers, by name, per group, and which one is selected first."""
 
     root: Path
-    adain: dict[str, Path] = field(default_factory=dict)
+    style: dict[str, Path] = field(default_factory=dict)
     spade: dict[str, Path] = field(default_factory=dict)
-    default_adain: str | None = None
+    default_style: str | None = None
     default_spade: str | None = None
 
     @classmethod
-    def build(cls, root: Path, adain: Path | None = None, spade: Path | None = None) -> Catalog:
+    def build(cls, root: Path, style: Path | None = None, spade: Path | None = None) -> Catalog:
         """The checkpoints in ``root``, plus the folders given on the command line (then selected first).
 
-        A folder given that is not a checkpoint of its kind is a ``ValueError`` that says so.
+        Without one given, the style model selected first is the one whose config records the best
+        held-out numbers. A folder given that is not a checkpoint of its group is a ``ValueError`` that says so.
         """
         found = discover_checkpoints(root)
-        catalog = cls(root=Path(root), adain=found["adain"], spade=found["spade"])
-        for kind, extra in (("adain", adain), ("spade", spade)):
-            choices: dict[str, Path] = getattr(catalog, kind)
+        catalog = cls(root=Path(root), style=found["style"], spade=found["spade"])
+        for group, extra in (("style", style), ("spade", spade)):
+            choices: dict[str, Path] = getattr(catalog, group)
             if extra is not None:
                 config = read_checkpoint_config(extra)
                 if config is None:
-                    raise ValueError(f"--{kind} {extra}: not a checkpoint folder (expected config.json and model.safetensors in it)")
-                if config["kind"] != kind:
-                    raise ValueError(f"--{kind} {extra}: holds a {config['kind']!r} checkpoint, expected a {kind!r} one")
+                    raise ValueError(f"--{group} {extra}: not a checkpoint folder (expected config.json and model.safetensors in it)")
+                if config["kind"] not in GROUPS[group]:
+                    expected = " or ".join(repr(kind) for kind in GROUPS[group])
+                    raise ValueError(f"--{group} {extra}: holds a {config['kind']!r} checkpoint, expected a {expected} one")
                 default: str | None = str(extra)
                 choices[str(extra)] = Path(extra)
-            elif DEFAULT_CHECKPOINTS[kind] in choices:
-                default = DEFAULT_CHECKPOINTS[kind]
+            elif group == "spade" and DEFAULT_SPADE in choices:
+                default = DEFAULT_SPADE
+            elif group == "style":
+                default = best_evaluated({name: read_checkpoint_config(path) or {} for name, path in choices.items()})
             else:
                 default = next(iter(choices), None)
-            setattr(catalog, f"default_{kind}", default)
+            setattr(catalog, f"default_{group}", default)
         return catalog
 
-    def path(self, kind: str, name: str | None) -> Path:
-        """The folder of checkpoint ``name`` of ``kind``; unknown names are an :class:`InputError`."""
-        choices: dict[str, Path] = getattr(self, kind)
+    def image_styles(self) -> list[str]:
+        """The style models that take style images (the video and webcam tabs offer these)."""
+        return [name for name, path in self.style.items() if takes_images(path)]
+
+    def path(self, group: str, name: str | None) -> Path:
+        """The folder of checkpoint ``name`` of ``group``; unknown names are an :class:`InputError`."""
+        choices: dict[str, Path] = getattr(self, group)
+        label = GROUP_NAMES[group]
         if not choices:
-            raise InputError(f"No {kind.upper()} checkpoint was found in {self.root}; start the app with --{kind} DIR")
+            raise InputError(f"No {label} checkpoint was found in {self.root}; start the app with --{group} DIR")
         if name not in choices:
-            raise InputError(f"Unknown {kind.upper()} checkpoint {name!r}; choose one of: {', '.join(choices)}")
+            raise InputError(f"Unknown {label} checkpoint {name!r}; choose one of: {', '.join(choices)}")
         return choices[name]
+
+
+def first_image_style(catalog: Catalog) -> str | None:
+    """The style model the video and webcam tabs select first: the catalog's default when it takes images."""
+    choices = catalog.image_styles()
+    return catalog.default_style if catalog.default_style in choices else next(iter(choices), None)
 
 
 class ModelStore:
@@ -112,22 +143,22 @@ class ModelStore:
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, kind: str, name: str | None) -> Any:
-        """The :class:`Stylizer` (``kind="adain"``) or :class:`Synthesizer` (``"spade"``) ``name``, loaded once."""
-        path = self.catalog.path(kind, name)
-        key = (kind, str(path))
+    def get(self, group: str, name: str | None) -> Any:
+        """The :class:`Stylizer` (``group="style"``) or :class:`Synthesizer` (``"spade"``) ``name``, loaded once."""
+        path = self.catalog.path(group, name)
+        key = (group, str(path))
         with self._guard:
             if key in self._models:
                 return self._models[key]
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:  # one load per checkpoint, however many requests wait for it
             if key not in self._models:
-                loader = Stylizer if kind == "adain" else Synthesizer
-                LOG.info("loading the %s checkpoint %s on %s", kind, path, default_device())
+                loader = Stylizer if group == "style" else Synthesizer
+                LOG.info("loading the %s checkpoint %s on %s", group, path, default_device())
                 try:
                     model = loader.from_pretrained(path)
                 except (ValueError, TypeError) as error:
-                    raise InputError(f"The {kind.upper()} checkpoint {name!r} could not be loaded: {error}") from None
+                    raise InputError(f"The {GROUP_NAMES[group]} checkpoint {name!r} could not be loaded: {error}") from None
                 with self._guard:
                     self._models[key] = model
             return self._models[key]

@@ -29,7 +29,7 @@ def build_app(config: AppConfig) -> gr.Blocks:
     pixels = config.max_input_pixels
     with gr.Blocks(title="stylesynth", analytics_enabled=False, delete_cache=(CACHE_LIFETIME, CACHE_LIFETIME)) as demo:
         gr.Markdown(
-            "# stylesynth\nArbitrary style transfer (AdaIN) and semantic image synthesis (SPADE). "
+            "# stylesynth\nArbitrary style transfer (Magenta's networks, AdaIN) and semantic image synthesis (SPADE). "
             f"Images of up to {pixels:,} pixels (e.g. {int(pixels**0.5)}×{int(pixels**0.5)}) are accepted."
         )
         style_tab.build(config, models)
@@ -69,9 +69,9 @@ def launch(
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """The command line: ``--adain DIR --spade DIR --host --port --share``."""
+    """The command line: ``--style DIR --spade DIR --host --port --share`` (``--adain`` is ``--style``'s older name)."""
     parser = argparse.ArgumentParser(description="stylesynth web app: style transfer and paint-a-scene")
-    parser.add_argument("--adain", type=Path, help="an AdaIN checkpoint folder, offered and selected first")
+    parser.add_argument("--style", "--adain", dest="style", type=Path, help="a style model's checkpoint folder (any kind the Stylizer loads), offered and selected first")
     parser.add_argument("--spade", type=Path, help="a SPADE checkpoint folder, offered and selected first")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface); default 127.0.0.1")
     parser.add_argument("--port", type=int, default=7860, help="port to listen on; default 7860")
@@ -84,7 +84,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        catalog = Catalog.build(CHECKPOINTS, adain=args.adain, spade=args.spade)
+        catalog = Catalog.build(CHECKPOINTS, style=args.style, spade=args.spade)
     except ValueError as error:
         raise SystemExit(str(error)) from None
     on_gpu = default_device() == "cuda"

@@ -1,8 +1,13 @@
 """The style-transfer tab: a content image (with an optional painted mask), up to four style images
-mixed by weight, and the stylized result."""
+or presets mixed by weight, the style model, and the stylized result.
+
+Models that take style images use the style gallery; a model with presets (``magenta-26``) shows
+its presets instead: rendered on the current photo as a gallery to pick from, and chosen in a
+list (up to four, mixed by the same weight sliders and masks)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,18 +15,21 @@ from typing import Any
 import gradio as gr
 from PIL import Image
 
+from stylesynth.inference.presets import preset_images
 from stylesynth.io import image_size
 from stylesynth.validation import style_weights
 
 from . import canvas
-from .catalog import ModelStore, default_device
+from .catalog import Catalog, ModelStore, default_device, read_checkpoint_config, takes_images
 from .config import AppConfig, example_files
 from .errors import InputError, reported
 from .results import own_file, result_image
 from .uploads import image_editor, open_upload, upright_rgb
 
-#: Style images that can be mixed; each has a weight slider and a mask colour.
+#: Style images or presets that can be mixed; each has a weight slider and a mask colour.
 MAX_STYLES = 4
+#: Shorter side of the preset gallery's thumbnails, in pixels.
+PRESET_THUMBNAIL = 160
 #: Brush colours that paint the region of style 1, 2, … on the content, and their names.
 STYLE_COLOURS = ("#e6194b", "#3cb4f0", "#3cd250", "#ffe119")
 STYLE_COLOUR_NAMES = ("red", "blue", "green", "yellow")
@@ -54,6 +62,20 @@ def slider_updates(gallery: list[Any] | None) -> list[Any]:
     """One visible weight slider per style image, when there are two or more."""
     count = len(style_paths(gallery))
     return [gr.update(visible=count >= 2 and index < count) for index in range(MAX_STYLES)]
+
+
+def preset_indices(chosen: list[Any] | None) -> list[int]:
+    """The preset list's values (``"7"`` or ``7``) as indices, in order."""
+    return [int(item) for item in chosen or []]
+
+
+def preset_count(catalog: Catalog, name: str | None) -> int:
+    """How many presets the style model ``name`` has (0 for models that take style images), from its config."""
+    if name not in catalog.style or takes_images(catalog.style[name]):
+        return 0
+    config = read_checkpoint_config(catalog.style[name]) or {}
+    count = config.get("num_styles")
+    return count if isinstance(count, int) and count > 0 else 0
 
 
 def editor_value(background: str | None) -> dict[str, Any] | None:
@@ -95,15 +117,17 @@ class StyleTransfer:
         preserve_color: bool,
         size: float,
         checkpoint: str | None,
+        presets: list[Any] | None = None,
         progress: gr.Progress = gr.Progress(),
     ) -> Image.Image:
-        """Stylizes the content editor's image with the gallery's style images; returns the stylized image.
+        """Stylizes the content editor's image with the gallery's style images (or the chosen presets,
+        for a model with presets); returns the stylized image.
 
         ``content`` is the editor's value (``background``: the photo, ``layers``: the painted mask);
         ``size`` is the output's shorter side in pixels.
         """
         with reported("a smaller output size", default_device()):
-            return self.run(content, styles, (weight_1, weight_2, weight_3, weight_4), alpha, preserve_color, size, checkpoint, progress)
+            return self.run(content, styles, (weight_1, weight_2, weight_3, weight_4), alpha, preserve_color, size, checkpoint, progress, presets)
 
     def run(
         self,
@@ -115,31 +139,89 @@ class StyleTransfer:
         size: float,
         checkpoint: str | None,
         progress: Callable[..., Any],
+        presets: list[Any] | None = None,
     ) -> Image.Image:
         background = (content or {}).get("background")
         if background is None:
             raise InputError("No content image: upload one, take one with the webcam, paste one, or click an example")
         content_image = upright_rgb(background, "The content image", self.max_pixels)
-        paths = style_paths(styles)
-        if not paths:
-            raise InputError("No style image: add one or more images to the style gallery, or click an example")
-        if len(paths) > MAX_STYLES:
-            raise InputError(f"{len(paths)} style images given; at most {MAX_STYLES} can be mixed, remove some")
-        style_images = [open_upload(path, f"Style image {index + 1}", self.max_pixels) for index, path in enumerate(paths)]
-        shares = mix(weights, len(paths))
+        progress(0.1, desc="Loading the style model")
+        stylizer = self.models.get("style", checkpoint)
+        chosen: list[Any]
+        if stylizer.num_presets:
+            chosen = preset_indices(presets)
+            if not chosen:
+                raise InputError(f"No preset chosen: this model paints its {stylizer.num_presets} presets; pick one or more in the presets list (Show the presets to see them)")
+            what = "presets"
+        else:
+            paths = style_paths(styles)
+            if not paths:
+                raise InputError("No style image: add one or more images to the style gallery, or click an example")
+            if len(paths) > MAX_STYLES:
+                raise InputError(f"{len(paths)} style images given; at most {MAX_STYLES} can be mixed, remove some")
+            chosen = [open_upload(path, f"Style image {index + 1}", self.max_pixels) for index, path in enumerate(paths)]
+            what = "style images"
+        if len(chosen) > MAX_STYLES:
+            raise InputError(f"{len(chosen)} {what} given; at most {MAX_STYLES} can be mixed, remove some")
+        shares = mix(weights, len(chosen))
         masks = canvas.style_masks(
-            (content or {}).get("layers") or [], content_image.size, len(paths),
+            (content or {}).get("layers") or [], content_image.size, len(chosen),
             [canvas.hex_to_rgb(colour) for colour in STYLE_COLOURS], STYLE_COLOUR_NAMES,
         )
         options: dict[str, Any] = {"alpha": float(alpha), "preserve_color": bool(preserve_color), "size": int(size)}
         if masks is not None:
             options["mask"] = masks if len(masks) > 1 else masks[0]
-        elif len(paths) > 1:
+        elif len(chosen) > 1:
             options["weights"] = shares
-        progress(0.1, desc="Loading the AdaIN model")
-        stylizer = self.models.get("adain", checkpoint)
         progress(0.4, desc="Stylizing")
-        return own_file(stylizer.stylize(content_image, style_images if len(style_images) > 1 else style_images[0], **options))
+        return own_file(stylizer.stylize(content_image, chosen if len(chosen) > 1 else chosen[0], **options))
+
+
+@dataclass(frozen=True)
+class PresetPreview:
+    """The presets of the selected model rendered small on the content photo, for the preset gallery."""
+
+    models: ModelStore
+    max_pixels: int
+
+    def __call__(self, content: dict[str, Any] | None, checkpoint: str | None) -> list[tuple[Image.Image, str]]:
+        with reported("a smaller photo", default_device()):
+            background = (content or {}).get("background")
+            if background is None:
+                raise InputError("No content image: upload a photo first; the presets are shown on it")
+            stylizer = self.models.get("style", checkpoint)
+            if not stylizer.num_presets:
+                raise InputError(f"The style model {checkpoint!r} has no presets: it takes style images (choose magenta-26 for presets)")
+            photo = upright_rgb(background, "The content image", self.max_pixels)
+            return [(image, f"preset {index}") for index, image in enumerate(preset_images(stylizer, photo, PRESET_THUMBNAIL))]
+
+
+def add_preset(chosen: list[Any] | None, event: gr.SelectData) -> list[str]:
+    """Adds the clicked thumbnail's preset to the chosen list (at most :data:`MAX_STYLES`, no repeats)."""
+    values = [str(item) for item in chosen or []]
+    index = str(event.index)
+    if index not in values and len(values) < MAX_STYLES:
+        values.append(index)
+    return values
+
+
+def presets_chosen(presets: list[Any] | None) -> list[Any]:
+    """One visible weight slider per chosen preset, when there are two or more."""
+    count = len(preset_indices(presets))
+    return [gr.update(visible=count >= 2 and index < count) for index in range(MAX_STYLES)]
+
+
+def model_chosen(catalog: Catalog, name: str | None, gallery: list[Any] | None, presets: list[Any] | None) -> list[Any]:
+    """Shows the style gallery or the presets for model ``name``, and one weight slider per style in use."""
+    count = preset_count(catalog, name)
+    in_use = len(preset_indices(presets)) if count else len(style_paths(gallery))
+    kept = [value for value in (presets or []) if int(value) < count]
+    return [
+        gr.update(visible=not count),
+        gr.update(visible=bool(count)),
+        gr.update(value=kept),
+        *[gr.update(visible=in_use >= 2 and index < in_use) for index in range(MAX_STYLES)],
+    ]
 
 
 def build(config: AppConfig, models: ModelStore) -> None:
@@ -167,6 +249,8 @@ def build(config: AppConfig, models: ModelStore) -> None:
             + "; unpainted areas take style 1. With a single style image, paint where it goes (in any colour): "
             "the rest keeps the content. Without a mask the styles are mixed by their weights."
         )
+        first_presets = preset_count(catalog, catalog.default_style)
+        most_presets = max([preset_count(catalog, name) for name in catalog.style] + [0])
         with gr.Row():
             with gr.Column():
                 styles = gr.Gallery(
@@ -177,7 +261,18 @@ def build(config: AppConfig, models: ModelStore) -> None:
                     columns=4,
                     height=200,
                     elem_id="styles",
+                    visible=not first_presets,
                 )
+                with gr.Group(visible=bool(first_presets), elem_id="preset-group") as preset_group:
+                    preset_list = gr.Dropdown(  # every index any listed model has (the model checks its own range)
+                        choices=[str(index) for index in range(most_presets)], value=[], multiselect=True,
+                        max_choices=MAX_STYLES, label=f"Presets (up to {MAX_STYLES}, mixed by the weights)", elem_id="presets",
+                    )
+                    show_presets = gr.Button("Show the presets on this photo", elem_id="show-presets")
+                    preset_gallery = gr.Gallery(
+                        label="Presets on your photo: click one to add it", columns=6, height=320,
+                        allow_preview=False, interactive=False, elem_id="preset-gallery",
+                    )
                 weights = [
                     gr.Slider(
                         0, 1, value=1.0, step=0.05, label=f"Weight of style {index + 1}",
@@ -193,7 +288,10 @@ def build(config: AppConfig, models: ModelStore) -> None:
                     32, config.max_output_side, value=config.default_output_side, step=16,
                     label="Output size (shorter side, pixels)", elem_id="output-size",
                 )
-                adain_choice = gr.Dropdown(choices=list(catalog.adain), value=catalog.default_adain, label="AdaIN checkpoint")
+                model_choice = gr.Dropdown(
+                    choices=list(catalog.style), value=catalog.default_style, label="Style model", elem_id="style-model",
+                    info="first: the one with the best measured held-out numbers",
+                )
                 stylize_button = gr.Button("Stylize", variant="primary", elem_id="stylize-button")
         contents, style_files = example_files("content"), example_files("styles")
         if contents and style_files:
@@ -212,9 +310,16 @@ def build(config: AppConfig, models: ModelStore) -> None:
         styles.change(slider_updates, inputs=styles, outputs=weights, api_visibility="private", queue=False)
         for control in [styles, *weights]:
             control.change(weights_note, inputs=[styles, *weights], outputs=note, api_visibility="private", queue=False)
+        model_choice.change(
+            functools.partial(model_chosen, catalog), inputs=[model_choice, styles, preset_list],
+            outputs=[styles, preset_group, preset_list, *weights], api_visibility="private", queue=False,
+        )
+        preset_list.change(presets_chosen, inputs=preset_list, outputs=weights, api_visibility="private", queue=False)
+        show_presets.click(PresetPreview(models, pixels), inputs=[content, model_choice], outputs=preset_gallery, api_name="presets")
+        preset_gallery.select(add_preset, inputs=preset_list, outputs=preset_list, api_visibility="private", queue=False)
         stylize_button.click(
             StyleTransfer(models, pixels),
-            inputs=[content, styles, *weights, alpha, preserve, size, adain_choice],
+            inputs=[content, styles, *weights, alpha, preserve, size, model_choice, preset_list],
             outputs=stylized,
             api_name="stylize",
         )

@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from .catalog import ModelStore, default_device
+from .catalog import ModelStore, default_device, first_image_style
 from .config import AppConfig, example_files
 from .errors import InputError, reported
 from .uploads import open_upload
@@ -55,8 +55,8 @@ class VideoStylization:
         if info.width * info.height > self.max_pixels:
             raise InputError(f"The clip's frames are {info.width}x{info.height} = {info.width * info.height:,} pixels; at most {self.max_pixels:,} are accepted")
         style_image = open_upload(style, "The style image", self.max_pixels)
-        progress(0.0, desc="Loading the AdaIN model")
-        stylizer = self.models.get("adain", checkpoint)
+        progress(0.0, desc="Loading the style model")
+        stylizer = self.models.get("style", checkpoint)
         output = Path(tempfile.mkdtemp(prefix="stylesynth-video-")) / f"{Path(clip).stem}-stylized.mp4"
 
         def frames_done(done: int, total: int | None) -> None:
@@ -88,14 +88,14 @@ def build(config: AppConfig, models: ModelStore) -> None:
                     32, config.max_output_side, value=min(config.default_output_side, 256), step=16,
                     label="Output size (shorter side, pixels)", elem_id="video-size",
                 )
-                adain_choice = gr.Dropdown(choices=list(catalog.adain), value=catalog.default_adain, label="AdaIN checkpoint")
+                model_choice = gr.Dropdown(choices=catalog.image_styles(), value=first_image_style(catalog), label="Style model")
                 button = gr.Button("Stylize video", variant="primary", elem_id="video-button")
         style_files = example_files("styles")
         if style_files:
             gr.Examples([[path] for path in style_files], inputs=[style], label="Example styles")
         button.click(
             VideoStylization(models, config.max_input_pixels, config.max_video_seconds),
-            inputs=[clip, style, alpha, preserve, size, stable, adain_choice],
+            inputs=[clip, style, alpha, preserve, size, stable, model_choice],
             outputs=result,
             api_name="stylize_video",
         )

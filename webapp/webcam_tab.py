@@ -19,7 +19,7 @@ import torch
 
 from stylesynth.video.stylize import VideoStylizer
 
-from .catalog import ModelStore, default_device
+from .catalog import ModelStore, default_device, first_image_style
 from .config import AppConfig
 from .errors import reported
 from .uploads import open_upload
@@ -63,7 +63,7 @@ class LiveStylization:
         with reported("a smaller size", default_device()):
             settings = (style, float(alpha), int(size), bool(stable), checkpoint, frame.shape)
             if settings != session.settings or session.frames is None:
-                stylizer = self.models.get("adain", checkpoint)
+                stylizer = self.models.get("style", checkpoint)
                 style_image = open_upload(style, "The style image", self.max_pixels)
                 session.frames = VideoStylizer(stylizer, style_image, alpha=float(alpha), size=min(int(size), min(frame.shape[:2])), stable=bool(stable))
                 session.settings, session.intervals, session.last = settings, [], None
@@ -96,11 +96,11 @@ def build(config: AppConfig, models: ModelStore) -> None:
                 alpha = gr.Slider(0, 1, value=1.0, step=0.05, label="Strength α")
                 size = gr.Slider(32, 512, value=small, step=16, label="Size (shorter side, pixels): smaller is faster", elem_id="webcam-size")
                 stable = gr.Checkbox(value=True, label="Stable (less flicker)")
-                adain_choice = gr.Dropdown(choices=list(catalog.adain), value=catalog.default_adain, label="AdaIN checkpoint")
+                model_choice = gr.Dropdown(choices=catalog.image_styles(), value=first_image_style(catalog), label="Style model")
         session = gr.State(None)
         camera.stream(
             LiveStylization(models, config.max_input_pixels),
-            inputs=[camera, style, alpha, size, stable, adain_choice, session],
+            inputs=[camera, style, alpha, size, stable, model_choice, session],
             outputs=[live, fps, session],
             stream_every=STREAM_EVERY,
             time_limit=TIME_LIMIT,

@@ -23,6 +23,7 @@ import pytest
 import torch
 from PIL import Image
 
+from stylesynth.inference.checkpoints import default_style_model
 from webapp import canvas
 from webapp.catalog import Catalog
 from webapp.config import CHECKPOINTS, ROOT, AppConfig
@@ -88,8 +89,8 @@ def recorders() -> Iterator[dict[str, Recorder]]:
 def bundled_app(recorders: dict[str, Recorder]) -> Iterator[str]:
     """The app as ``python app.py`` starts it (bundled checkpoints, default settings), on 127.0.0.1."""
     catalog = Catalog.build(CHECKPOINTS)
-    assert catalog.default_adain == "adain-default" and catalog.default_spade == "spade-default", (
-        f"the bundled checkpoints are missing from {CHECKPOINTS}: found {sorted(catalog.adain)} and {sorted(catalog.spade)}"
+    assert catalog.default_style == default_style_model() and catalog.default_spade == "spade-default", (
+        f"the bundled checkpoints are missing from {CHECKPOINTS}: found {sorted(catalog.style)} and {sorted(catalog.spade)}"
     )
     with serving(build_app(AppConfig(catalog=catalog))) as url:
         yield url
@@ -228,3 +229,26 @@ def test_an_example_label_map_replaces_the_painted_canvas(page: Any, recorders: 
     (background, layers, classes), labels = recorders["canvas_labels"].calls[-1]
     expected = canvas.canvas_labels(Image.open(examples[1]), [], classes)
     assert torch.equal(labels, expected), "the example's label map, without the earlier stroke"
+
+
+def test_presets_are_shown_on_the_photo_picked_and_stylized(page: Any, screenshots: Path) -> None:
+    page.get_by_role("tab", name="Style transfer").click()
+    page.locator("#stylize-button").wait_for(state="visible")
+    model = page.locator("#style-model input").first
+    model.click()
+    page.get_by_role("option", name="magenta-26").click()
+    page.locator("#show-presets").wait_for(state="visible")  # the preset controls replace the style gallery
+    assert not page.locator("#styles").is_visible()
+    previous = page.locator("#stylized img").first.get_attribute("src")
+    page.click("#show-presets")
+    page.locator("#preset-gallery button.thumbnail-item").nth(25).wait_for(timeout=TIMEOUT_MS)
+    assert page.locator("#preset-gallery button.thumbnail-item").count() == 26
+    page.locator("#preset-gallery button.thumbnail-item").nth(7).click()
+    page.locator("#presets").get_by_text("7", exact=True).first.wait_for()
+    set_number(page, "#output-size", 256)
+    page.click("#stylize-button")
+    wait_for_new_image(page, "#stylized", previous)
+    page.screenshot(path=str(screenshots / "app-presets.png"), full_page=True)
+    model.click()
+    page.get_by_role("option", name="magenta-arbitrary").click()
+    page.locator("#styles").wait_for(state="visible")  # back to style images

@@ -31,10 +31,12 @@ class StyleModel(ABC):
     Class attributes:
         kinds: the checkpoint kinds (``config.json``'s ``"kind"``) this family renders.
         description: what the family is, for ``stylesynth info`` and the app.
+        takes_images: whether styles may be images (else only preset indices).
     """
 
     kinds: ClassVar[tuple[str, ...]]
     description: ClassVar[str]
+    takes_images: ClassVar[bool] = True
 
     def __init__(self, network: nn.Module) -> None:
         self.network = network
@@ -45,11 +47,6 @@ class StyleModel(ABC):
     def num_presets(self) -> int:
         """Built-in styles addressed by index ``0 .. num_presets - 1``; 0 when styles are images."""
         return 0
-
-    @property
-    def takes_images(self) -> bool:
-        """Whether styles may be images (else only preset indices)."""
-        return True
 
     @property
     def min_size(self) -> int:

@@ -89,6 +89,7 @@ class MagentaPresetStyle(StyleModel):
 
     kinds: ClassVar[tuple[str, ...]] = (DumoulinNetwork.KIND,)
     description: ClassVar[str] = "Magenta 26 styles (Dumoulin et al. 2017): built-in presets by index, mixed by weights, masks"
+    takes_images: ClassVar[bool] = False
     network: DumoulinNetwork
 
     @property
@@ -98,10 +99,6 @@ class MagentaPresetStyle(StyleModel):
     @property
     def min_size(self) -> int:
         return MIN_CONTENT_SIZE
-
-    @property
-    def takes_images(self) -> bool:
-        return False
 
     def image_code(self, style: Tensor) -> Tensor:
         raise ValueError(f"this model renders its {self.num_presets} built-in styles (preset indices 0-{self.num_presets - 1}), not style images")
