@@ -24,17 +24,22 @@ from ..nets import AdaINNetwork, DumoulinNetwork, MagentaArbitraryNetwork, SPADE
 __all__ = ["LOADABLE", "NETWORKS", "best_evaluated", "default_style_model", "evaluation_score", "export_lightning", "load_network", "model_card"]
 
 #: checkpoint kind -> the network class that reads and writes it
-NETWORKS: dict[str, type[AdaINNetwork] | type[SPADENetwork]] = {AdaINNetwork.KIND: AdaINNetwork, SPADENetwork.KIND: SPADENetwork}
+NETWORKS: dict[str, type[Any]] = {
+    AdaINNetwork.KIND: AdaINNetwork,
+    SPADENetwork.KIND: SPADENetwork,
+    MagentaArbitraryNetwork.KIND: MagentaArbitraryNetwork,  # trained by models.ghiasi.GhiasiModule
+}
 
 #: kind -> (title, API class, the call a user makes), for model cards
 _USAGE = {
     "adain": ("AdaIN style transfer", "Stylizer", "image = model.stylize(content, style, alpha=1.0)"),
+    "magenta-arbitrary": ("Magenta arbitrary-style transfer", "Stylizer", "image = model.stylize(content, style, alpha=1.0)"),
     "spade": ("SPADE semantic synthesis", "Synthesizer", "image = model.synthesize(label_map, seed=0)   # P/L class ids, RGB in the palette, or an int tensor"),
 }
 
 
-#: every kind :func:`load_network` reads: the exportable ones and Magenta's ported networks (folders only)
-LOADABLE: dict[str, type[Any]] = {**NETWORKS, MagentaArbitraryNetwork.KIND: MagentaArbitraryNetwork, DumoulinNetwork.KIND: DumoulinNetwork}
+#: every kind :func:`load_network` reads: the exportable ones and the 26-style network (folders only)
+LOADABLE: dict[str, type[Any]] = {**NETWORKS, DumoulinNetwork.KIND: DumoulinNetwork}
 
 
 def _network_class(kind: Any, source: str, table: Mapping[str, type[Any]] = NETWORKS) -> type[Any]:

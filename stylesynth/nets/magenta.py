@@ -170,6 +170,26 @@ class MagentaArbitraryNetwork(nn.Module):
         """A checkpoint folder (or its ``model.safetensors``) or the bundled name, through the project's one resolver and reader."""
         return _read_pretrained(cls, source)
 
+    @classmethod
+    def from_lightning(cls, state_dict: Mapping[str, Tensor], info: Mapping[str, Any], source: str) -> MagentaArbitraryNetwork:
+        """The network of a ``models.ghiasi.GhiasiModule`` checkpoint (its weights are ``net.*``)."""
+        from ..io import CheckpointError
+
+        if info.get("kind") != cls.KIND:
+            raise CheckpointError(f"{source}: holds a {info.get('kind')!r} checkpoint, expected a {cls.KIND!r} one")
+        weights = {key[len("net.") :]: value for key, value in state_dict.items() if key.startswith("net.")}
+        return cls.from_config(info.get("config", {}), weights, source=source)
+
+    @staticmethod
+    def card_lines(config: Mapping[str, Any]) -> list[str]:
+        """The model card's lines about this network's settings (see :func:`stylesynth.inference.checkpoints.model_card`)."""
+        return [
+            "## Settings",
+            "",
+            f"- Ghiasi et al. 2017 transformer at width {config.get('width', 0.25)}, {config.get('code_dim', 100)}-d style code",
+            f"- style predictor: MobileNet-v2, style images resized to {config.get('style_size', 256)}x{config.get('style_size', 256)}",
+        ]
+
     def style_code(self, style: Tensor) -> Tensor:
         """Codes ``(N, code_dim)`` of style images in [0, 1], resized to ``style_size`` squared (bilinear, antialiased)."""
         if style.shape[-2:] != (self.style_size, self.style_size):  # in float32: antialiased resizing has no bf16 kernel
