@@ -205,6 +205,11 @@ def add_preset(chosen: list[Any] | None, event: gr.SelectData) -> list[str]:
     return values
 
 
+def mix_note(catalog: Catalog, name: str | None, gallery: list[Any] | None, presets: list[Any] | None, *weights: float) -> str:
+    """:func:`weights_note` for what the model ``name`` uses: its chosen presets, or the gallery's images."""
+    return weights_note(list(presets or []) if preset_count(catalog, name) else gallery, *weights)
+
+
 def presets_chosen(presets: list[Any] | None) -> list[Any]:
     """One visible weight slider per chosen preset, when there are two or more."""
     count = len(preset_indices(presets))
@@ -308,8 +313,11 @@ def build(config: AppConfig, models: ModelStore) -> None:
             )
 
         styles.change(slider_updates, inputs=styles, outputs=weights, api_visibility="private", queue=False)
-        for control in [styles, *weights]:
-            control.change(weights_note, inputs=[styles, *weights], outputs=note, api_visibility="private", queue=False)
+        for control in [styles, preset_list, model_choice, *weights]:
+            control.change(
+                functools.partial(mix_note, catalog), inputs=[model_choice, styles, preset_list, *weights], outputs=note,
+                api_visibility="private", queue=False,
+            )
         model_choice.change(
             functools.partial(model_chosen, catalog), inputs=[model_choice, styles, preset_list],
             outputs=[styles, preset_group, preset_list, *weights], api_visibility="private", queue=False,
