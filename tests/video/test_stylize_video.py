@@ -93,3 +93,14 @@ def test_bad_arguments_are_clear_errors_before_any_output(stylizer: Stylizer, st
     with pytest.raises(TypeError, match="stable must be True, False or a TemporalBlend"):
         VideoStylizer(stylizer, style_image, stable="yes")  # type: ignore[arg-type]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["fake.mp4"]
+
+
+def test_every_style_model_stylizes_a_clip(clip: Path, tmp_path: Path) -> None:
+    """The CLI's video path with Magenta's networks: presets by index and an image style."""
+    from stylesynth.cli import main
+
+    for model, style in (("magenta-26", "7"), ("magenta-arbitrary", str(Path(__file__).resolve().parents[2] / "examples" / "styles" / "mosaic.jpg"))):
+        out = tmp_path / f"{model}.mp4"
+        assert main(["stylize", str(clip), "--model", model, "-s", style, "--device", "cpu", "-o", str(out), "-q"]) == 0
+        frames, *_ = decoded(out)
+        assert frames.shape == (12, 48, 64, 3)
