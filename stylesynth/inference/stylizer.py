@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 from torch import Tensor, nn
+from torchvision.transforms.v2 import functional as TF
 
 from ..io import ImageError
 from ..nets.adain_network import STATS
@@ -197,11 +198,11 @@ class Stylizer(InferenceRuntime):
             preserve_color: keep the content's colours: style images are recoloured to the
                 content's colour mean and covariance before encoding (Huang & Belongie 2017, sec. 7);
                 presets keep the output's luminance on the content's chrominance (Gatys et al. 2016).
-            mask: spatial control. One mask with one style: the style inside the mask, the content
-                outside. One mask with two styles: the first style where the mask is set, the
-                second elsewhere. A list of masks, one per style. Masks have the content's size;
-                greyscale, bool or float in [0, 1]. AdaIN gives each position to the style whose
-                mask is largest (positions where every mask is below 0.5 keep the content);
+            mask: spatial control. One mask with one style: the style inside the mask, the content's
+                own pixels outside (composited with a soft edge, :func:`keep_unmasked`). One mask
+                with two styles: the first style where the mask is set, the second elsewhere. A
+                list of masks, one per style. Masks have the content's size; greyscale, bool or
+                float in [0, 1]. AdaIN gives each position to the style whose mask is largest;
                 Magenta's networks blend the styles' norm parameters pixel by pixel.
             size: resize the content so its shorter side is ``size`` first (output at that size).
             style_size: resize each style image so its shorter side is ``style_size`` first.
@@ -364,6 +365,8 @@ class Stylizer(InferenceRuntime):
         output = self.model.render(content, codes, list(styles.weights), device_masks, alpha)
         if preserve_color and any(isinstance(item, int) for item in styles.items):
             output = keep_luminance(output.float().clamp(0, 1), content.float()).to(output.dtype)
+        if device_masks is not None:
+            output = keep_unmasked(output, content, device_masks)
         return output
 
     # ---- internals -------------------------------------------------------------------------
@@ -384,6 +387,24 @@ class Stylizer(InferenceRuntime):
 
 
 # ---- helpers ----------------------------------------------------------------------------------
+
+
+def keep_unmasked(output: Tensor, content: Tensor, masks: Tensor) -> Tensor:
+    r"""The content's own pixels where no mask is set, composited with a soft edge.
+
+    .. math:: y = c + \tilde m\,(g - c), \qquad \tilde m = \mathrm{blur}_\sigma\big(\min(1, \textstyle\sum_k m_k)\big)
+
+    with ``sigma`` 1 % of the shorter side (at least one pixel), so a hard mask's edge fades over a
+    few pixels. Where the masks cover everything (two styles with one mask, or complete masks per
+    style) nothing changes.
+    """
+    coverage = masks.float().sum(dim=1, keepdim=True).clamp(max=1.0)
+    if bool((coverage >= 1.0).all()):
+        return output
+    sigma = max(1.0, 0.01 * min(coverage.shape[-2:]))
+    kernel = 2 * round(2 * sigma) + 1
+    soft = TF.gaussian_blur(coverage, [kernel, kernel], [sigma, sigma])
+    return (content.float() + soft * (output.float() - content.float())).to(output.dtype)
 
 
 def _select(styles: Styles, rows: slice) -> Styles:

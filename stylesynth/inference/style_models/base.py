@@ -86,6 +86,7 @@ class StyleModel(ABC):
             content: ``(N, 3, H, W)`` on the device, in the compute dtype and memory format.
             codes: one code per style, each for 1 or N samples.
             weights: one non-negative weight per style, summing to 1 (used without masks).
-            masks: ``None``, or ``(N or 1, K, H, W)`` float in [0, 1], one channel per style: where each style goes.
+            masks: ``None``, or ``(N or 1, K, H, W)`` float in [0, 1], one channel per style: where each style goes
+                (where no mask is set the Stylizer composites the content's own pixels back afterwards).
             alpha: the style's strength in [0, 1]; 0 gives the content back as the family draws it.
         """

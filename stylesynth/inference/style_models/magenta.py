@@ -82,9 +82,9 @@ class MagentaPresetStyle(StyleModel):
     r"""Magenta's 26-style network: presets by index, mixed by weights (Dumoulin et al. 2017).
 
     A preset's code is its one-hot weight vector; styles mix as ``w = \sum_k w_k e_{s_k}``, which
-    blends the gamma/beta tables. The network has no identity style, so strength and the unmasked
-    area blend pixels: ``\text{out} = c + \alpha\,m\,(g(c, w) - c)`` with ``m = 1`` without masks
-    and ``m = \sum_k m_k`` (at most 1) with them, where the masked styles are mixed in proportion.
+    blends the gamma/beta tables; with masks the tables are blended per position in proportion to
+    the masks. The network has no identity style, so strength blends pixels:
+    ``\text{out} = c + \alpha\,(g(c, w) - c)``.
     """
 
     kinds: ClassVar[tuple[str, ...]] = (DumoulinNetwork.KIND,)
@@ -113,17 +113,14 @@ class MagentaPresetStyle(StyleModel):
             mix = sum(weight * code for weight, code in zip(weights, codes, strict=True))
             assert isinstance(mix, Tensor)
             output = self.network(content, mix.expand(batch, -1))
-            strength: float | Tensor = alpha
         else:
             shares = _coverage(masks, _map_size(content)).to(codes[0].dtype)
             covered = shares.sum(dim=1, keepdim=True)
             mixture = sum(shares[:, index : index + 1] * code[:, :, None, None] for index, code in enumerate(codes))
             assert isinstance(mixture, Tensor)
-            # where no mask is set the first style fills in; the pixel blend below puts the content back there
+            # where no mask is set the first style fills in; the Stylizer puts the content's pixels back there
             mixture = torch.where(covered > 1e-6, mixture / covered.clamp_min(1e-6), codes[0][:, :, None, None])
             output = self.network(content, mixture.expand(batch, -1, -1, -1))
-            full = F.interpolate(masks.float(), size=content.shape[-2:], mode="bilinear", align_corners=False)
-            strength = alpha * full.sum(dim=1, keepdim=True).clamp(max=1.0).to(output.dtype)
-        if isinstance(strength, float) and strength >= 1.0:
+        if alpha >= 1.0:
             return output
-        return content + strength * (output - content)
+        return content + alpha * (output - content)
