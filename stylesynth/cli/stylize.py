@@ -16,7 +16,9 @@ leaves existing files as they were).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -114,6 +116,22 @@ def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[I
     return pairs, styles, masks, videos
 
 
+def _status_line(enabled: bool) -> Callable[[str], None]:
+    """What a one-image run shows while it loads and works: one line on stderr, rewritten in place.
+
+    Only on a terminal (a folder run has its progress bar, a video its frame counter; pipes and
+    scripts see nothing), and never with ``--quiet``; an empty text clears the line.
+    """
+    if not (enabled and sys.stderr.isatty()):
+        return lambda text: None
+
+    def show(text: str) -> None:
+        sys.stderr.write("\r\033[K" + text)
+        sys.stderr.flush()
+
+    return show
+
+
 def _style(token: str) -> Image.Image | int:
     """A ``--style`` value: a preset index (a whole number that is not an existing file) or a style image."""
     if token.isdigit() and not Path(token).exists():
@@ -142,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
     from .files import json_report, write_all
 
     model = args.checkpoint or default_style_model()
+    status = _status_line(not args.quiet and len(pairs) == 1 and pairs[0][0] not in videos)
+    status(f"loading {model} …")
     stylizer = Stylizer.from_pretrained(model, device=args.device, stats=args.stats)
     stylizer.check_styles(styles, args.weights, args.style_size)  # presets vs images, before any work
 
@@ -160,7 +180,9 @@ def run(args: argparse.Namespace) -> int:
     def stylize(index: int, source: Path) -> Image.Image | video.Writer:
         if source in videos:
             return video.writer(stylizer, source, targets[source], {**options, "stable": args.stable}, args.quiet)
+        status(f"stylizing {source} with {model} ({stylizer.device}, {stylizer.precision}) …")
         image = stylizer.stylize(load_image(source, what=f"content {source}"), **options)
+        status("")
         sizes[source] = image.size
         return image
 

@@ -69,3 +69,15 @@ def test_presets_sheet_labels_every_preset(photo: str, tmp_path, capsys) -> None
     fails_with(capsys, ["presets", photo, "--model", "magenta-arbitrary", "-o", tmp_path / "x.png"], "has no presets", "presets")
     fails_with(capsys, ["presets", photo, "-o", tmp_path / "x.txt"], r"the sheet is an image; use one of", "presets")
     fails_with(capsys, ["presets", tmp_path / "missing.png", "-o", tmp_path / "y.png"], "photo not found", "presets")
+
+
+def test_a_single_photo_shows_its_progress_on_a_terminal_only(photo: str, tmp_path, capsys, monkeypatch) -> None:
+    argv = ["stylize", photo, "--model", "magenta-26", "-s", "2", "--device", "cpu", "--overwrite"]
+    assert main([*argv, "-o", str(tmp_path / "piped.png")]) == 0
+    assert "stylizing" not in capsys.readouterr().err  # a pipe: nothing but the result
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    assert main([*argv, "-o", str(tmp_path / "tty.png")]) == 0
+    err = capsys.readouterr().err
+    assert "loading magenta-26" in err and f"stylizing {photo} with magenta-26" in err
+    assert main([*argv, "-o", str(tmp_path / "quiet.png"), "-q"]) == 0
+    assert "stylizing" not in capsys.readouterr().err
