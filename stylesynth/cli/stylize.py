@@ -86,7 +86,7 @@ def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[I
     read, so a truncated image or a file that is no video stops the run before any work.
     """
     from ..io.images import IMAGE_EXTENSIONS
-    from ..validation import check_alpha, check_mask_count, check_resize, check_side, style_weights
+    from ..validation import check_alpha, check_mask_count, check_resize, check_side, resized_shape, style_weights
     from . import video
     from .files import input_files, plan_outputs
 
@@ -104,9 +104,16 @@ def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[I
     videos = {file for file, _ in inputs if video.is_video(file)}
     pairs = plan_outputs(inputs, args.output, "content", args.overwrite, lambda file: video.output_formats(file, videos))
     masks = [_read(path, "mask", mode="L") for path in args.mask] if args.mask is not None else None
+    minimum = _min_content_side(args.checkpoint)
     for source, _ in pairs:
         width, height = video.probe_size(source) if source in videos else _read(source, "content").size
         check_resize("--size", args.size, height, width, f"content {source}")
+        working = resized_shape(height, width, args.size)
+        if minimum is not None and min(working) < minimum:
+            raise CLIError(
+                f"content {source}: {working[1]}x{working[0]} pixels{' after --size' if args.size else ''} is too small "
+                f"for this model; each side must be at least {minimum} pixels"
+            )
         for path, mask in zip(args.mask or [], masks or []):
             if mask.size != (width, height):
                 raise CLIError(
@@ -114,6 +121,15 @@ def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[I
                     "after its EXIF orientation); masks must have the content's size"
                 )
     return pairs, styles, masks, videos
+
+
+def _min_content_side(checkpoint: str | None) -> int | None:
+    """The smallest content side the model takes, known from its config before it loads (``None``: only loading tells)."""
+    from ..inference.checkpoints import checkpoint_kind, default_style_model
+    from ..inference.style_models import STYLE_KINDS, family_of_kind
+
+    kind = checkpoint_kind(checkpoint or default_style_model(), STYLE_KINDS)
+    return None if kind is None else family_of_kind(kind).min_size
 
 
 def _status_line(enabled: bool) -> Callable[[str], None]:

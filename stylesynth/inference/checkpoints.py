@@ -21,7 +21,7 @@ from ..io import CheckpointError, load_pretrained, read_lightning_checkpoint, re
 from ..io.checkpoints import CONFIG_NAME, bundled_checkpoints
 from ..nets import AdaINNetwork, DumoulinNetwork, MagentaArbitraryNetwork, SPADENetwork
 
-__all__ = ["LOADABLE", "NETWORKS", "best_evaluated", "default_style_model", "evaluation_score", "export_lightning", "load_network", "model_card"]
+__all__ = ["LOADABLE", "NETWORKS", "best_evaluated", "checkpoint_kind", "default_style_model", "evaluation_score", "export_lightning", "load_network", "model_card"]
 
 #: checkpoint kind -> the network class that reads and writes it
 NETWORKS: dict[str, type[Any]] = {
@@ -72,6 +72,20 @@ def _resolve(source: str | os.PathLike, kinds: Sequence[str]) -> Path:
 def _check_kind(kind: Any, kinds: Sequence[str], source: str) -> None:
     if kind not in kinds:
         raise CheckpointError(f"{source} holds a {kind!r} checkpoint, expected a {_expected(kinds)} one")
+
+
+def checkpoint_kind(source: str | os.PathLike, kinds: Sequence[str]) -> str | None:
+    """The kind of the checkpoint folder behind ``source`` (one of ``kinds``), from its ``config.json``
+    alone; ``None`` where only reading the weights would tell (a ``.ckpt``, another project's files).
+    A source that resolves to nothing is the resolver's :class:`CheckpointError`."""
+    path = _resolve(source, tuple(kinds))
+    if path.is_file() and path.suffix.lower() == ".safetensors":
+        path = path.parent
+    try:
+        kind = json.loads((path / CONFIG_NAME).read_text()).get("kind") if path.is_dir() else None
+    except (OSError, ValueError, AttributeError):
+        return None  # the loader gives the precise error
+    return kind if kind in kinds else None
 
 
 def load_network(source: str | os.PathLike, kind: str | Sequence[str], **foreign: Any) -> Any:

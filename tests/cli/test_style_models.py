@@ -81,3 +81,22 @@ def test_a_single_photo_shows_its_progress_on_a_terminal_only(photo: str, tmp_pa
     assert "loading magenta-26" in err and f"stylizing {photo} with magenta-26" in err
     assert main([*argv, "-o", str(tmp_path / "quiet.png"), "-q"]) == 0
     assert "stylizing" not in capsys.readouterr().err
+
+
+def test_a_photo_too_small_for_the_model_is_named_before_it_loads(tmp_path, capsys, monkeypatch) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (40, 32), "white").save(photos / "fine.png")
+    Image.new("RGB", (12, 30), "white").save(photos / "small.png")
+    import stylesynth.inference.stylizer as stylizer_module
+
+    def never(*args, **kwargs):
+        raise AssertionError("the model was loaded before the sizes were checked")
+
+    monkeypatch.setattr(stylizer_module.Stylizer, "from_pretrained", classmethod(never))
+    line = fails_with(capsys, ["stylize", photos, "-s", photos / "fine.png", "--model", "adain-default", "-o", tmp_path / "out"], r"small\.png: 12x30 pixels is too small for this model; each side must be at least 16")
+    assert "fine.png" not in line
+    (photos / "small.png").unlink()
+    Image.new("RGB", (6, 30), "white").save(photos / "tiny.png")  # magenta-26 takes 8 pixels and more; AdaIN 16
+    fails_with(capsys, ["stylize", photos, "-s", "1", "--model", "magenta-26", "-o", tmp_path / "out2"], r"tiny\.png: 6x30 pixels is too small for this model; each side must be at least 8")
+    assert not (tmp_path / "out").exists()

@@ -39,6 +39,8 @@ class AdaINStyle(StyleModel):
     kinds: ClassVar[tuple[str, ...]] = (AdaINNetwork.KIND,)
     description: ClassVar[str] = "AdaIN (Huang & Belongie 2017): any style image, strength, masks, several styles mixed"
     network: AdaINNetwork
+    min_size: ClassVar[int] = 16  # VGG pools three times before relu4_1: fewer positions leave no statistics
+    style_min_size: ClassVar[int] = 16
 
     @property
     def cache_settings(self) -> tuple[Hashable, ...]:

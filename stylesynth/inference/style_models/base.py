@@ -32,11 +32,14 @@ class StyleModel(ABC):
         kinds: the checkpoint kinds (``config.json``'s ``"kind"``) this family renders.
         description: what the family is, for ``stylesynth info`` and the app.
         takes_images: whether styles may be images (else only preset indices).
+        min_size, style_min_size: the smallest side, in pixels, of a content and of a style image.
     """
 
     kinds: ClassVar[tuple[str, ...]]
     description: ClassVar[str]
     takes_images: ClassVar[bool] = True
+    min_size: ClassVar[int] = 16
+    style_min_size: ClassVar[int] = 16
 
     def __init__(self, network: nn.Module) -> None:
         self.network = network
@@ -48,15 +51,6 @@ class StyleModel(ABC):
         """Built-in styles addressed by index ``0 .. num_presets - 1``; 0 when styles are images."""
         return 0
 
-    @property
-    def min_size(self) -> int:
-        """The smallest side, in pixels, a content image may have."""
-        return 16
-
-    @property
-    def style_min_size(self) -> int:
-        """The smallest side, in pixels, a style image may have."""
-        return self.min_size
 
     @property
     def cache_settings(self) -> tuple[Hashable, ...]:

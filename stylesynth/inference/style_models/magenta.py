@@ -53,10 +53,8 @@ class MagentaArbitraryStyle(StyleModel):
     kinds: ClassVar[tuple[str, ...]] = (MagentaArbitraryNetwork.KIND,)
     description: ClassVar[str] = "Magenta arbitrary style (Ghiasi et al. 2017): any style image, fast, strength, masks, mixing"
     network: MagentaArbitraryNetwork
-
-    @property
-    def min_size(self) -> int:
-        return MIN_CONTENT_SIZE
+    min_size: ClassVar[int] = MIN_CONTENT_SIZE
+    style_min_size: ClassVar[int] = MIN_CONTENT_SIZE
 
     def image_code(self, style: Tensor) -> Tensor:
         return self.network.style_code(style)
@@ -90,15 +88,13 @@ class MagentaPresetStyle(StyleModel):
     kinds: ClassVar[tuple[str, ...]] = (DumoulinNetwork.KIND,)
     description: ClassVar[str] = "Magenta 26 styles (Dumoulin et al. 2017): built-in presets by index, mixed by weights, masks"
     takes_images: ClassVar[bool] = False
+    min_size: ClassVar[int] = MIN_CONTENT_SIZE
+    style_min_size: ClassVar[int] = MIN_CONTENT_SIZE
     network: DumoulinNetwork
 
     @property
     def num_presets(self) -> int:
         return self.network.num_styles
-
-    @property
-    def min_size(self) -> int:
-        return MIN_CONTENT_SIZE
 
     def image_code(self, style: Tensor) -> Tensor:
         raise ValueError(f"this model renders its {self.num_presets} built-in styles (preset indices 0-{self.num_presets - 1}), not style images")
