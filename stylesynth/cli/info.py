@@ -52,10 +52,11 @@ def collect() -> dict[str, Any]:
     models = []
     for name, folder in bundled_checkpoints().items():
         try:
-            kind = json.loads((folder / "config.json").read_text()).get("kind")
+            config = json.loads((folder / "config.json").read_text())
         except (OSError, ValueError):
-            kind = None
-        models.append({"name": name, "kind": kind, "path": str(folder)})
+            config = {}
+        evaluation = config.get("evaluation") if isinstance(config.get("evaluation"), dict) else None
+        models.append({"name": name, "kind": config.get("kind"), "path": str(folder), "heldout": evaluation})
     return {
         "stylesynth": package_version(),
         "python": platform.python_version(),
@@ -83,7 +84,15 @@ def format_text(info: dict[str, Any]) -> str:
     lines.append(f"default device: {info['default_device']}; precision 'auto' picks {info['auto_precision']} there")
     lines.append("bundled models:" if info["models"] else "bundled models: none")
     width = max((len(model["name"]) for model in info["models"]), default=0)
-    lines += [f"  {model['name']:<{width}}  {model['kind']}" for model in info["models"]]
+    for model in info["models"]:
+        numbers = model.get("heldout")
+        measured = (
+            f"  held-out style {numbers['style']:.3f}, texture {numbers['texture']:.3f}, structure {numbers['structure']:.3f}"
+            f" ({numbers.get('pairs', '?')} pairs, {numbers.get('size', '?')} px)"
+            if numbers and all(isinstance(numbers.get(key), (int, float)) for key in ("style", "texture", "structure"))
+            else ""
+        )
+        lines.append(f"  {model['name']:<{width}}  {str(model['kind']):<17}{measured}".rstrip())
     return "\n".join(lines)
 
 

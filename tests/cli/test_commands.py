@@ -169,6 +169,9 @@ def test_info_json_is_one_object_with_the_same_facts(capsys) -> None:
     assert kinds["adain-default"] == "adain" and kinds["spade-default"] == "spade"
     for kind in ("adain", "spade"):
         assert {name for name, found in kinds.items() if found == kind} == set(bundled_checkpoints(kind))
+    heldout = {model["name"]: model["heldout"] for model in info["models"]}
+    recorded = json.loads((bundled_checkpoints()["magenta-arbitrary"] / "config.json").read_text())["evaluation"]
+    assert heldout["magenta-arbitrary"] == recorded and heldout["magenta-26"] is None
 
 
 def test_stylize_json_is_one_object_describing_the_run(capsys, images, checkpoint_dir, tmp_path) -> None:
