@@ -6,19 +6,18 @@ The headline use is fine-tuning the bundled ``magenta-arbitrary`` on a folder of
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torchvision.utils import make_grid, save_image
 
 from stylesynth.nets import MagentaArbitraryNetwork
 from stylesynth.nets.vgg import STYLE_LAYERS
 
 from .adain import ENCODERS, build_encoder
+from .training_records import plain_settings, save_grid
 
 __all__ = ["GhiasiModule", "gram", "total_variation"]
 
@@ -33,12 +32,6 @@ def total_variation(images: Tensor) -> Tensor:
     r"""Mean squared difference of neighbouring pixels: :math:`\mathrm{mean}(\Delta_x^2) + \mathrm{mean}(\Delta_y^2)`."""
     images = images.float()
     return (images[..., 1:, :] - images[..., :-1, :]).pow(2).mean() + (images[..., :, 1:] - images[..., :, :-1]).pow(2).mean()
-
-
-def _plain(value: object) -> bool:
-    if isinstance(value, (list, tuple)):
-        return all(isinstance(item, (str, int, float, bool)) for item in value)
-    return isinstance(value, (str, int, float, bool, type(None)))
 
 
 class GhiasiModule(L.LightningModule):
@@ -143,19 +136,8 @@ class GhiasiModule(L.LightningModule):
         )
         every = hp.image_every_n_steps
         if every and self.global_step % every == 0:
-            self._log_grid(content, style, output)
+            save_grid(self, [content, style, output], min(hp.num_grid_images, content.shape[0]))
         return loss
-
-    @torch.no_grad()
-    def _log_grid(self, content: Tensor, style: Tensor, output: Tensor) -> None:
-        """Rows of content, style and output images, as a PNG in the log folder."""
-        if not self.trainer.is_global_zero:
-            return
-        count = min(self.hparams.num_grid_images, content.shape[0])
-        images = torch.cat([content[:count], style[:count], output[:count].clamp(0, 1)]).float().cpu()
-        folder = Path(self.trainer.log_dir or self.trainer.default_root_dir) / "images"
-        folder.mkdir(parents=True, exist_ok=True)
-        save_image(make_grid(images, nrow=count, padding=2), folder / f"step-{self.global_step:07d}.png")
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         trainable = [parameter for parameter in self.net.parameters() if parameter.requires_grad]
@@ -166,6 +148,6 @@ class GhiasiModule(L.LightningModule):
         checkpoint["stylesynth"] = {
             "kind": MagentaArbitraryNetwork.KIND,
             "config": self.net.config(),
-            "training": {key: list(value) if isinstance(value, tuple) else value for key, value in self.hparams.items() if _plain(value)},
+            "training": plain_settings(self.hparams),
             "global_step": int(self.global_step),
         }
