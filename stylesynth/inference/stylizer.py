@@ -310,6 +310,8 @@ class Stylizer(InferenceRuntime):
             tensor = resize_shorter_side(tensor, style_size)
             check_min_size(tensor, what, self.model.style_min_size)
             checked.append(tensor)
+        if style_size is not None and all(isinstance(item, int) for item in checked):
+            raise ValueError("style_size resizes style images, and these styles are presets (no images): leave style_size out")
         return Styles(tuple(checked), tuple(mixing), weights is not None, style_size)
 
     def prepare_masks(

@@ -127,6 +127,8 @@ def test_style_kinds_are_checked_before_work(arbitrary: Stylizer, presets: Styli
         arbitrary.stylize(CONTENT, 3)
     with pytest.raises(ValueError, match="stats applies to AdaIN checkpoints only"):
         Stylizer.from_pretrained("magenta-26", stats="unbiased")
+    with pytest.raises(ValueError, match="style_size resizes style images, and these styles are presets"):
+        presets.stylize(CONTENT, 3, style_size=64)
     with pytest.raises(ValueError, match="at least 8 pixels"):
         arbitrary.stylize(torch.rand(1, 3, 7, 30), STYLE_A)
 
