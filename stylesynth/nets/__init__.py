@@ -1,6 +1,7 @@
 """Networks: plain nn.Modules built on stylesynth.norm."""
 
 from .adain_decoder import AdaINDecoder
+from .adain_multilevel import MultiLevelAdaINDecoder
 from .adain_network import AdaINNetwork
 from .magenta import DumoulinNetwork, GhiasiTransformer, MagentaArbitraryNetwork, StylePredictor
 from .spade_blocks import SPADEResBlock

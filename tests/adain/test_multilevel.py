@@ -172,7 +172,7 @@ def test_training_module_starts_from_the_checkpoint_and_trains_the_skips(network
     with torch.no_grad():
         paper_output = network.decoder(adain(network.encoder.encode(content), network.encoder.encode(style)))
     content_loss, style_loss, layout_loss, output = module.losses(content, style)
-    assert torch.allclose(output, paper_output, atol=1e-6)  # starts where the paper decoder is
+    torch.testing.assert_close(output.detach(), paper_output, rtol=1e-4, atol=1e-4)  # starts where the paper decoder is (oneDNN picks other conv algorithms with autograd on)
     (content_loss + style_loss).backward()
     for level in ALL_SKIPS:
         assert module.net.decoder.skip_convs[level].weight.grad.abs().sum() > 0, level
