@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torchvision.utils import make_grid, save_image
 
 from stylesynth.inference.checkpoints import load_network
 from stylesynth.nets import AdaINDecoder, AdaINNetwork, VGGEncoder
 from stylesynth.nets.adain_multilevel import MultiLevelAdaINDecoder
 from stylesynth.nets.vgg import STYLE_LAYERS
 from stylesynth.norm.functional import adain, channel_stats, instance_norm
+
+from .training_records import plain_settings, save_grid
 
 __all__ = ["AdaINModule", "ENCODERS", "build_decoder", "build_encoder", "color_statistics_loss"]
 
@@ -100,13 +100,6 @@ def color_statistics_loss(output: Tensor, style: Tensor) -> Tensor:
     produced_mean, produced_covariance = mean_and_covariance(output)
     wanted_mean, wanted_covariance = mean_and_covariance(style)
     return F.mse_loss(produced_mean, wanted_mean) + F.mse_loss(produced_covariance, wanted_covariance)
-
-
-def _is_plain(value: object) -> bool:
-    """A str, number, bool or None, or a list or tuple of them: what config.json can hold."""
-    if isinstance(value, (list, tuple)):
-        return all(isinstance(item, (str, int, float, bool)) for item in value)
-    return isinstance(value, (str, int, float, bool, type(None)))
 
 
 class AdaINModule(L.LightningModule):
@@ -291,23 +284,8 @@ class AdaINModule(L.LightningModule):
             )
         every = self.hparams.image_every_n_steps
         if every and self.global_step % every == 0:
-            self._log_grid(content, style, output)
+            save_grid(self, [content, style, output], min(self.hparams.num_grid_images, content.shape[0]))
         return loss
-
-    @torch.no_grad()
-    def _log_grid(self, content: Tensor, style: Tensor, output: Tensor) -> None:
-        """Rows of content, style and output images: a PNG in the log folder, and the logger's image log if it has one."""
-        if not self.trainer.is_global_zero:
-            return
-        count = min(self.hparams.num_grid_images, content.shape[0])
-        images = torch.cat([content[:count], style[:count], output[:count].clamp(0, 1)]).float().cpu()
-        grid = make_grid(images, nrow=count, padding=2)
-        folder = Path(self.trainer.log_dir or self.trainer.default_root_dir) / "images"
-        folder.mkdir(parents=True, exist_ok=True)
-        save_image(grid, folder / f"step-{self.global_step:07d}.png")
-        experiment = getattr(self.logger, "experiment", None)
-        if hasattr(experiment, "add_image"):  # TensorBoard
-            experiment.add_image("train/content_style_output", grid, self.global_step)
 
     def configure_optimizers(self) -> dict[str, Any]:
         optimizer = torch.optim.Adam(self.net.decoder.parameters(), lr=self.hparams.lr)
@@ -328,6 +306,6 @@ class AdaINModule(L.LightningModule):
         checkpoint["stylesynth"] = {
             "kind": "adain",
             "config": self.net.config(),
-            "training": {key: list(value) if isinstance(value, tuple) else value for key, value in self.hparams.items() if _is_plain(value)},
+            "training": plain_settings(self.hparams),
             "global_step": int(self.global_step),
         }
