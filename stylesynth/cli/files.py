@@ -97,6 +97,7 @@ def plan_outputs(
     (images: :data:`IMAGE_EXTENSIONS`, ``.png``; videos have their own). Every check is made here,
     before any work: the output suffix, existing outputs, and names too long for the file system.
     """
+    check_name_fits(output, folder=not output.suffix)
     suffix = output.suffix.lower()
     single = len(inputs) == 1 and inputs[0][1] is None
     if single and suffix in formats(inputs[0][0])[0]:
@@ -126,6 +127,8 @@ def plan_outputs(
             if relative.suffix.lower() not in allowed:
                 relative = relative.with_suffix(default)
             pairs.append((file, output / relative))
+    for _, target in pairs:
+        check_name_fits(target)
     targets = [target for _, target in pairs]
     if len(set(targets)) != len(targets):
         duplicate = next(target for target in targets if targets.count(target) > 1)
@@ -136,8 +139,6 @@ def plan_outputs(
         if target.exists() and not overwrite:
             existing = sum(target.exists() for target in targets)
             raise CLIError(f"output {target} already exists ({existing} of {len(targets)} outputs do); use --overwrite to replace")
-    for _, target in pairs:
-        check_name_fits(target)
     return OutputPlan(pairs, overwrite)
 
 

@@ -48,8 +48,11 @@ class OutputExistsError(FileExistsError):
 
 
 def name_limit(folder: Path) -> int:
-    """The longest file name (in bytes) that ``folder``'s file system accepts (the nearest existing folder above it is asked)."""
-    while not folder.exists() and folder != folder.parent:
+    """The longest file name (in bytes) that ``folder``'s file system accepts (the nearest existing folder above it is asked).
+
+    ``os.path.exists`` here and below: ``Path.exists`` raises for the very names being checked (ENAMETOOLONG).
+    """
+    while not os.path.exists(folder) and folder != folder.parent:
         folder = folder.parent
     try:
         return int(os.pathconf(folder, "PC_NAME_MAX"))
@@ -57,18 +60,19 @@ def name_limit(folder: Path) -> int:
         return DEFAULT_NAME_MAX
 
 
-def check_name_fits(target: str | os.PathLike) -> None:
-    """Refuses ``target`` if its name, or the name of a folder that would have to be created for it, is longer
-    than the file system allows: an ``OSError`` (``ENAMETOOLONG``) naming the file and the limit."""
+def check_name_fits(target: str | os.PathLike, folder: bool = False) -> None:
+    """Refuses ``target`` (a file, or a folder with ``folder``) if its name, or the name of a folder that would
+    have to be created for it, is longer than the file system allows: an ``OSError`` (``ENAMETOOLONG``)
+    naming the file and the limit."""
     path = Path(target)
     names = [path]
-    while not names[-1].parent.exists() and names[-1].parent != names[-1].parent.parent:
+    while not os.path.exists(names[-1].parent) and names[-1].parent != names[-1].parent.parent:
         names.append(names[-1].parent)
     limit = name_limit(path.parent)
     for entry in names:
         length = len(os.fsencode(entry.name))
         if length > limit:
-            what = "file" if entry == path else "folder"
+            what = "file" if entry == path and not folder else "folder"
             raise OSError(
                 errno.ENAMETOOLONG,
                 f"cannot write {path}: the {what} name {entry.name!r} is {length} bytes, more than the {limit} bytes "
@@ -77,7 +81,7 @@ def check_name_fits(target: str | os.PathLike) -> None:
 
 
 def _nearest_existing(folder: Path) -> Path:
-    while not folder.exists() and folder != folder.parent:
+    while not os.path.exists(folder) and folder != folder.parent:
         folder = folder.parent
     return folder
 
@@ -148,11 +152,11 @@ def atomic_output(path: str | os.PathLike, overwrite: bool = True) -> Iterator[P
 def atomic_directory(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
     """Yields a temporary folder beside ``path``; on success it replaces ``path``, on error it is removed."""
     target = Path(path)
+    check_name_fits(target, folder=True)
     if target.exists() and not target.is_dir():
         raise FileExistsError(f"{target} is a file, not a folder; choose a folder name (an existing file is never replaced by a folder)")
     if target.exists() and not overwrite:
         raise FileExistsError(f"{target} already exists; choose another folder or allow overwriting")
-    check_name_fits(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=TEMPORARY_PREFIX, suffix=".tmp", dir=target.parent))
     try:
@@ -234,13 +238,13 @@ class StagedOutputs:
     def write(self, target: str | os.PathLike, writer: Callable[[Path], object]) -> None:
         """Calls ``writer(temporary_path)`` to write the file that :meth:`commit` will put at ``target``."""
         target = Path(target)
+        check_name_fits(target)
         if target.is_dir():
             raise IsADirectoryError(errno.EISDIR, f"cannot write the file {target}: a folder of that name exists")
         if target in self._staged:
             raise FileExistsError(errno.EEXIST, f"{target} is written twice in one run")
         if not self.overwrite and (target.exists() or target.is_symlink()):
             raise OutputExistsError(target)
-        check_name_fits(target)
         self._make_folder(target.parent)
         temporary = _temporary_beside(target, ".tmp")
         self._staged[target] = temporary
