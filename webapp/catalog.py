@@ -1,10 +1,11 @@
-"""The checkpoints the app offers, by kind and name, each loaded on first use and kept."""
+"""The checkpoints the app offers, by kind and name, each loaded on first use and kept (the few used last)."""
 
 from __future__ import annotations
 
 import json
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ from .errors import LOG, InputError
 GROUPS: dict[str, tuple[str, ...]] = {"style": STYLE_KINDS, "spade": ("spade",)}
 #: How each group is named in messages.
 GROUP_NAMES = {"style": "style", "spade": "SPADE"}
+#: Models kept loaded at once (the least recently used is unloaded first).
+MAX_LOADED_MODELS = 3
+#: Style images whose codes each style model keeps (its LRU cache of style statistics).
+STYLE_CACHE_SIZE = 16
 #: The SPADE checkpoint selected first when present (style models: the best recorded held-out numbers).
 DEFAULT_SPADE = "spade-default"
 
@@ -135,33 +140,56 @@ def first_image_style(catalog: Catalog) -> str | None:
 
 
 class ModelStore:
-    """Loads each checkpoint on first use and keeps it; safe to call from the queue's worker threads."""
+    """Loads each checkpoint on first use and keeps the ``max_models`` used last; safe to call from the queue's worker threads.
 
-    def __init__(self, catalog: Catalog) -> None:
+    What it keeps is bounded: at most ``max_models`` loaded models (the least recently used is
+    dropped first; a request already holding it finishes with it), and in each style model at most
+    ``style_cache`` style images' codes (the :class:`Stylizer`'s LRU cache of style statistics, a
+    few KB an entry).
+    """
+
+    def __init__(self, catalog: Catalog, max_models: int = MAX_LOADED_MODELS, style_cache: int = STYLE_CACHE_SIZE) -> None:
+        if max_models < 1:
+            raise ValueError(f"max_models must be at least 1, got {max_models}")
         self.catalog = catalog
-        self._models: dict[tuple[str, str], Any] = {}
+        self.max_models = max_models
+        self.style_cache = style_cache
+        self._models: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()
 
+    def __len__(self) -> int:
+        """How many models are loaded now."""
+        return len(self._models)
+
     def get(self, group: str, name: str | None) -> Any:
-        """The :class:`Stylizer` (``group="style"``) or :class:`Synthesizer` (``"spade"``) ``name``, loaded once."""
+        """The :class:`Stylizer` (``group="style"``) or :class:`Synthesizer` (``"spade"``) ``name``, loaded once while kept."""
         path = self.catalog.path(group, name)
         key = (group, str(path))
         with self._guard:
             if key in self._models:
+                self._models.move_to_end(key)
                 return self._models[key]
-            lock = self._locks.setdefault(key, threading.Lock())
+            lock = self._locks.setdefault(key, threading.Lock())  # one per checkpoint of the catalog: bounded
         with lock:  # one load per checkpoint, however many requests wait for it
-            if key not in self._models:
-                loader = Stylizer if group == "style" else Synthesizer
-                LOG.info("loading the %s checkpoint %s on %s", group, path, default_device())
-                try:
-                    model = loader.from_pretrained(path)
-                except (ValueError, TypeError) as error:
-                    raise InputError(f"The {GROUP_NAMES[group]} checkpoint {name!r} could not be loaded: {error}") from None
-                with self._guard:
-                    self._models[key] = model
-            return self._models[key]
+            with self._guard:
+                if key in self._models:
+                    self._models.move_to_end(key)
+                    return self._models[key]
+            LOG.info("loading the %s checkpoint %s on %s", group, path, default_device())
+            try:
+                if group == "style":
+                    model = Stylizer.from_pretrained(path, cache_size=self.style_cache)
+                else:
+                    model = Synthesizer.from_pretrained(path)
+            except (ValueError, TypeError) as error:
+                raise InputError(f"The {GROUP_NAMES[group]} checkpoint {name!r} could not be loaded: {error}") from None
+            with self._guard:
+                self._models[key] = model
+                while len(self._models) > self.max_models:
+                    dropped, _ = self._models.popitem(last=False)
+                    LOG.info("unloading the %s checkpoint %s (more than %d models loaded)", dropped[0], dropped[1], self.max_models)
+            return model
 
     def classes(self, name: str | None) -> ClassList:
         """The classes of SPADE checkpoint ``name``, from its config (no weights loaded)."""

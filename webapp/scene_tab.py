@@ -18,10 +18,10 @@ from stylesynth.validation import check_seeds
 from . import canvas as painting
 from .catalog import ModelStore, default_device
 from .config import AppConfig, example_files
-from .errors import InputError, reported, user_error
+from .errors import Inline, InputError, cleared, message_line, reported, user_error
 from .results import own_file, result_image
 from .style_tab import editor_value
-from .uploads import image_editor, open_upload
+from .uploads import image_editor, image_input, open_upload
 
 #: Seeds the seed field takes (the library takes up to 2**63 - 1; a browser's number field does not).
 MAX_UI_SEED = 2**31 - 1
@@ -32,13 +32,26 @@ def hex_colours(classes: ClassList) -> list[str]:
     return ["#{:02x}{:02x}{:02x}".format(*colour) for colour in classes.colours]
 
 
+def text_colour(colour: tuple[int, int, int]) -> str:
+    """Black or white, whichever reads better on ``colour`` (by its relative luminance, WCAG's formula)."""
+
+    def linear(channel: int) -> float:
+        value = channel / 255
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(channel) for channel in colour)
+    luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+    # contrast with black (L + 0.05) / 0.05 against white 1.05 / (L + 0.05): black wins above L ≈ 0.179
+    return "#000000" if luminance > 0.179 else "#ffffff"
+
+
 def legend_html(classes: ClassList) -> str:
-    """Swatches with the class names, in the brush's colours."""
+    """Swatches in the brush's colours with the class names written on them, legible on any colour (black or
+    white text by luminance; a dark border, so that white classes such as cloud stand out on a white page)."""
     items = "".join(
-        '<span style="display:inline-flex;align-items:center;margin:2px 12px 2px 0">'
-        f'<span style="display:inline-block;width:16px;height:16px;border:1px solid #0005;border-radius:3px;'
-        f'background:{colour};margin-right:5px"></span>{html.escape(name)}</span>'
-        for name, colour in zip(classes.names, hex_colours(classes))
+        f'<span class="class-swatch" style="display:inline-block;margin:2px 6px 2px 0;padding:2px 8px;border:1px solid #00000080;'
+        f'border-radius:4px;background:{hex_colour};color:{text_colour(rgb)};font-weight:600">{html.escape(name)}</span>'
+        for name, hex_colour, rgb in zip(classes.names, hex_colours(classes), classes.colours)
     )
     return f"<div><b>Classes</b> (the brush's colours; unpainted canvas: {html.escape(classes.names[0])}):<br>{items}</div>"
 
@@ -119,18 +132,21 @@ def build(config: AppConfig, models: ModelStore) -> None:
                     transforms=(),
                     elem_id="scene-canvas",
                 )
+                if scene_examples:
+                    example_scene = image_input("The example label map", pixels, visible=False, label="Label map")
+                    examples = gr.Examples(
+                        [[path] for path in scene_examples], inputs=[example_scene], label="Example label maps: click one",
+                        elem_id="scene-examples",
+                    )
             with gr.Column():
                 scene = result_image("Synthesized", "scene")
+                message = message_line("scene-message")
         legend = gr.HTML(legend_html(classes) if classes else "No SPADE checkpoint was found.", elem_id="legend")
         with gr.Row():
             with gr.Column():
-                scene_style = gr.Image(
-                    label="Style image (optional)",
-                    type="filepath",
-                    image_mode=None,  # Gradio keeps the file as uploaded; the app reads it (see webapp.uploads)
-                    sources=["upload", "clipboard"],
-                    height=200,
-                    elem_id="scene-style",
+                scene_style = image_input(
+                    "The style image", pixels,
+                    label="Style image (optional)", sources=["upload", "clipboard"], height=200, elem_id="scene-style",
                 )
             with gr.Column():
                 seed = gr.Number(
@@ -141,20 +157,21 @@ def build(config: AppConfig, models: ModelStore) -> None:
                 spade_choice = gr.Dropdown(choices=list(catalog.spade), value=catalog.default_spade, label="SPADE checkpoint")
                 synthesize_button = gr.Button("Synthesize", variant="primary", elem_id="synthesize-button")
         if scene_examples:
-            example_scene = gr.Image(type="filepath", visible=False, label="Label map")
-            examples = gr.Examples(
-                [[path] for path in scene_examples], inputs=[example_scene], label="Example label maps", elem_id="scene-examples"
-            )
             examples.load_input_event.then(
                 editor_value, inputs=example_scene, outputs=canvas_editor, queue=False, api_visibility="private"
             )
 
         synthesize = SceneSynthesis(models, pixels)
         synthesize_inputs = [canvas_editor, scene_style, seed, spade_choice]
-        synthesize_button.click(synthesize, inputs=synthesize_inputs, outputs=scene, api_name="synthesize")
-        random_button.click(new_seed, outputs=seed, api_visibility="private", queue=False).then(
-            synthesize, inputs=synthesize_inputs, outputs=scene, api_visibility="private"
+        synthesize_button.click(cleared, outputs=message, queue=False, api_visibility="private").then(
+            Inline(synthesize), inputs=synthesize_inputs, outputs=[scene, message], api_visibility="private",
         )
+        random_button.click(new_seed, outputs=seed, api_visibility="private", queue=False).then(
+            cleared, outputs=message, queue=False, api_visibility="private",
+        ).then(Inline(synthesize), inputs=synthesize_inputs, outputs=[scene, message], api_visibility="private")
+        # the API's endpoint: the same work, raising its message (gradio_client raises it as an AppError)
+        api_trigger = gr.Button(visible=False, elem_id="scene-api")
+        api_trigger.click(synthesize, inputs=synthesize_inputs, outputs=scene, api_name="synthesize")
 
         def on_checkpoint(name: str | None) -> tuple[str, Any]:
             try:

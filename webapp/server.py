@@ -21,10 +21,24 @@ QUEUE_SIZE = 64
 #: Uploads and results Gradio keeps on disk are deleted this many seconds after they were written
 #: (checked as often), so a long-running server's disk use stays bounded.
 CACHE_LIFETIME = 3600
+#: The app's own styles: the live webcam picture fills its panel (frames are stylized small, and the
+#: browser scales them up), the FPS line in the normal text colour (never greyed as pending), and
+#: the tabs' message lines in the error colour.
+CSS = """
+#webcam-output img { width: 100%; height: 100%; object-fit: contain; }
+#webcam-fps, #webcam-fps * { opacity: 1 !important; color: var(--body-text-color) !important; }
+.run-message { color: var(--error-text-color); font-size: var(--text-md); }
+"""
 
 
 def build_app(config: AppConfig) -> gr.Blocks:
-    """The app's Gradio Blocks (not yet queued or launched); see :func:`launch`."""
+    """The app's Gradio Blocks (not yet queued or launched); see :func:`launch`.
+
+    What a running app keeps is bounded: loaded models (:class:`ModelStore`, the few used last),
+    each style model's cache of style codes, the webcam sessions' state (dropped after
+    :data:`webcam_tab.SESSION_LIFETIME`), and Gradio's files of uploads and results on disk
+    (deleted after :data:`CACHE_LIFETIME`, ``delete_cache``).
+    """
     models = ModelStore(config.catalog)
     pixels = config.max_input_pixels
     with gr.Blocks(title="stylesynth", analytics_enabled=False, delete_cache=(CACHE_LIFETIME, CACHE_LIFETIME)) as demo:
@@ -64,6 +78,7 @@ def launch(
         share=share,
         max_file_size=MAX_FILE_SIZE,
         prevent_thread_lock=not block,
+        css=CSS,
         **options,
     )
 

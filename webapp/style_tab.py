@@ -22,9 +22,9 @@ from stylesynth.validation import style_weights
 from . import canvas
 from .catalog import Catalog, ModelStore, default_device, read_checkpoint_config, takes_images
 from .config import AppConfig, example_files
-from .errors import InputError, reported
+from .errors import Inline, InputError, cleared, message_line, reported
 from .results import own_file, result_image
-from .uploads import image_editor, open_upload, upright_rgb
+from .uploads import image_editor, image_input, open_upload, upright_rgb
 
 #: Style images or presets that can be mixed; each has a weight slider and a mask colour.
 MAX_STYLES = 4
@@ -233,6 +233,7 @@ def build(config: AppConfig, models: ModelStore) -> None:
     """The tab's controls and events, inside the current ``gr.Blocks``."""
     catalog, pixels = config.catalog, config.max_input_pixels
     with gr.Tab("Style transfer", id="style"):
+        contents, style_files = example_files("content"), example_files("styles")
         with gr.Row(equal_height=True):
             with gr.Column():
                 content = image_editor(
@@ -245,15 +246,7 @@ def build(config: AppConfig, models: ModelStore) -> None:
                 )
             with gr.Column():
                 stylized = result_image("Stylized", "stylized")
-        gr.Markdown(
-            "**Mask (optional):** paint on the content with "
-            + ", ".join(
-                f'<span style="color:{colour}">■</span> {name} for style {index + 1}'
-                for index, (colour, name) in enumerate(zip(STYLE_COLOURS, STYLE_COLOUR_NAMES))
-            )
-            + "; unpainted areas take style 1. With a single style image, paint where it goes (in any colour): "
-            "the rest keeps the content. Without a mask the styles are mixed by their weights."
-        )
+                message = message_line("style-message")
         first_presets = preset_count(catalog, catalog.default_style)
         most_presets = max([preset_count(catalog, name) for name in catalog.style] + [0])
         with gr.Row():
@@ -268,6 +261,14 @@ def build(config: AppConfig, models: ModelStore) -> None:
                     elem_id="styles",
                     visible=not first_presets,
                 )
+                if contents and style_files:
+                    rows = [[contents[index % len(contents)], [style_files[index % len(style_files)]]] for index in range(len(contents))]
+                    if len(style_files) >= 2:
+                        rows.append([contents[0], style_files[:2]])
+                    example_content = image_input("The example's content image", pixels, visible=False, label="Content image")
+                    examples = gr.Examples(
+                        rows, inputs=[example_content, styles], label="Examples: click one, then Stylize", elem_id="style-examples"
+                    )
                 with gr.Group(visible=bool(first_presets), elem_id="preset-group") as preset_group:
                     preset_list = gr.Dropdown(  # every index any listed model has (the model checks its own range)
                         choices=[str(index) for index in range(most_presets)], value=[], multiselect=True,
@@ -298,15 +299,16 @@ def build(config: AppConfig, models: ModelStore) -> None:
                     info="first: the one with the best measured held-out numbers",
                 )
                 stylize_button = gr.Button("Stylize", variant="primary", elem_id="stylize-button")
-        contents, style_files = example_files("content"), example_files("styles")
+                gr.Markdown(
+                    "**Mask (optional):** paint on the content with "
+                    + ", ".join(
+                        f'<span style="color:{colour}">■</span> {name} for style {index + 1}'
+                        for index, (colour, name) in enumerate(zip(STYLE_COLOURS, STYLE_COLOUR_NAMES))
+                    )
+                    + "; unpainted areas take style 1. With a single style image, paint where it goes (in any colour): "
+                    "the rest keeps the content. Without a mask the styles are mixed by their weights."
+                )
         if contents and style_files:
-            rows = [[contents[index % len(contents)], [style_files[index % len(style_files)]]] for index in range(len(contents))]
-            if len(style_files) >= 2:
-                rows.append([contents[0], style_files[:2]])
-            example_content = gr.Image(type="filepath", visible=False, label="Content image")
-            examples = gr.Examples(
-                rows, inputs=[example_content, styles], label="Examples: click one, then Stylize", elem_id="style-examples"
-            )
             examples.load_input_event.then(
                 example_chosen, inputs=[example_content, styles], outputs=[content, *weights, note],
                 queue=False, api_visibility="private",
@@ -323,11 +325,17 @@ def build(config: AppConfig, models: ModelStore) -> None:
             outputs=[styles, preset_group, preset_list, *weights], api_visibility="private", queue=False,
         )
         preset_list.change(presets_chosen, inputs=preset_list, outputs=weights, api_visibility="private", queue=False)
-        show_presets.click(PresetPreview(models, pixels), inputs=[content, model_choice], outputs=preset_gallery, api_name="presets")
-        preset_gallery.select(add_preset, inputs=preset_list, outputs=preset_list, api_visibility="private", queue=False)
-        stylize_button.click(
-            StyleTransfer(models, pixels),
-            inputs=[content, styles, *weights, alpha, preserve, size, model_choice, preset_list],
-            outputs=stylized,
-            api_name="stylize",
+        preview = PresetPreview(models, pixels)
+        show_presets.click(cleared, outputs=message, queue=False, api_visibility="private").then(
+            Inline(preview), inputs=[content, model_choice], outputs=[preset_gallery, message], api_visibility="private",
         )
+        preset_gallery.select(add_preset, inputs=preset_list, outputs=preset_list, api_visibility="private", queue=False)
+        work = StyleTransfer(models, pixels)
+        inputs = [content, styles, *weights, alpha, preserve, size, model_choice, preset_list]
+        stylize_button.click(cleared, outputs=message, queue=False, api_visibility="private").then(
+            Inline(work), inputs=inputs, outputs=[stylized, message], api_visibility="private",
+        )
+        # the API's endpoints: the same work, raising its message (gradio_client raises it as an AppError)
+        api_trigger = gr.Button(visible=False, elem_id="style-api")
+        api_trigger.click(work, inputs=inputs, outputs=stylized, api_name="stylize")
+        api_trigger.click(preview, inputs=[content, model_choice], outputs=preset_gallery, api_name="presets")

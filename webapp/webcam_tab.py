@@ -3,8 +3,18 @@
 Each browser session keeps a :class:`LiveSession`: its settings, a :class:`stylesynth.video.stylize.VideoStylizer`
 (style encoded once, the stable mode's state), and the timing behind the FPS shown. Frames are
 stylized at a small size (the shorter side, a slider) so that a CPU keeps up; a GPU takes more.
-A stream stops after :data:`TIME_LIMIT` seconds (press record again to continue), so one visitor
-does not hold the queue.
+
+The queue: each stream is one long job of Gradio's queue that takes the browser's frames as they
+come. Streams run in a concurrency group of their own (:data:`CONCURRENCY_ID`, up to
+:data:`MAX_STREAMS` at once), not in the default group of one job at a time: a stream that a
+client abandons without closing (Gradio waits for its next frame until :data:`TIME_LIMIT`) holds
+only its own slot, and the next visitor's stream starts at once. A browser tab that is closed ends
+its stream within Gradio's heartbeat (15 s). Frames over the app's pixel limit are refused before
+they are decoded (:func:`webapp.uploads.check_image_uploads`) and again here before any work.
+
+Memory: a session's state (a few small tensors: the style's code and the last stylized frame) is
+dropped :data:`SESSION_LIFETIME` seconds after its last frame, so at most the sessions of that
+window are kept.
 """
 
 from __future__ import annotations
@@ -17,17 +27,26 @@ import gradio as gr
 import numpy as np
 import torch
 
+from stylesynth.io.images import check_pixels
 from stylesynth.video.stylize import VideoStylizer
 
 from .catalog import ModelStore, default_device, first_image_style
-from .config import AppConfig
+from .config import AppConfig, example_files
 from .errors import reported
-from .uploads import open_upload
+from .uploads import check_image_uploads, image_input, open_upload
 
 #: How often the browser sends a frame, in seconds.
 STREAM_EVERY = 0.1
-#: Seconds a stream runs before it stops by itself.
+#: Seconds a stream runs before it stops by itself (press Record again to continue).
 TIME_LIMIT = 120
+#: The queue's concurrency group of the streams, apart from the other tabs' work.
+CONCURRENCY_ID = "webcam"
+#: Streams served at once; more wait in the queue.
+MAX_STREAMS = 8
+#: A session's state is dropped this many seconds after its last frame.
+SESSION_LIFETIME = 300
+#: How the stream's frames are named in messages.
+FRAME = "The webcam frame"
 
 
 @dataclass
@@ -55,12 +74,15 @@ class LiveStylization:
     def __call__(
         self, frame: np.ndarray | None, style: str | None, alpha: float, size: float, stable: bool, checkpoint: str | None, session: LiveSession | None
     ) -> tuple[np.ndarray | None, str, LiveSession]:
+        """Stylizes one frame (``(H, W, 3)`` uint8) with the session's settings; a frame over the pixel limit is
+        refused before any work, naming the limit."""
         session = session or LiveSession()
         if frame is None:
             return None, "Waiting for the camera…", session
-        if style is None:
-            return frame, "Add a style image to stylize the stream", session
         with reported("a smaller size", default_device()):
+            check_pixels(int(frame.shape[1]), int(frame.shape[0]), FRAME, self.max_pixels)
+            if style is None:
+                return frame, "Add a style image (or click an example style) to stylize the stream", session
             settings = (style, float(alpha), int(size), bool(stable), checkpoint, frame.shape)
             if settings != session.settings or session.frames is None:
                 stylizer = self.models.get("style", checkpoint)
@@ -83,26 +105,40 @@ def build(config: AppConfig, models: ModelStore) -> None:
     small = 256 if default_device() == "cuda" else 96
     with gr.Tab("Live webcam", id="webcam"):
         gr.Markdown(
-            "Start the camera and press record: each frame is stylized as it arrives, at a small size so that the "
-            f"device keeps up. A stream runs for up to {TIME_LIMIT} seconds."
+            "Allow the camera, then press **Record** under it: that starts the live preview (nothing is recorded or "
+            "kept; each frame is stylized as it arrives and shown on the right, scaled to the panel). Press it again "
+            f"to stop. Frames are stylized at a small size so that the device keeps up; a stream runs for up to {TIME_LIMIT} seconds."
         )
         with gr.Row(equal_height=True):
-            camera = gr.Image(label="Webcam", sources=["webcam"], streaming=True, type="numpy", height=320, elem_id="webcam-input")
-            live = gr.Image(label="Stylized", type="numpy", interactive=False, height=320, elem_id="webcam-output")
+            camera = check_image_uploads(
+                gr.Image(label="Webcam", sources=["webcam"], streaming=True, type="numpy", height=320, elem_id="webcam-input"),
+                FRAME, config.max_input_pixels,
+            )
+            live = gr.Image(label="Stylized (live)", type="numpy", interactive=False, height=320, elem_id="webcam-output")
         fps = gr.Markdown("", elem_id="webcam-fps")
         with gr.Row():
-            style = gr.Image(label="Style image", type="filepath", sources=["upload", "clipboard"], height=160, elem_id="webcam-style")
+            with gr.Column():
+                style = image_input(
+                    "The style image", config.max_input_pixels,
+                    label="Style image", sources=["upload", "clipboard"], height=160, elem_id="webcam-style",
+                )
+                style_files = example_files("styles")
+                if style_files:
+                    gr.Examples([[path] for path in style_files], inputs=[style], label="Example styles: click one", elem_id="webcam-examples")
             with gr.Column():
                 alpha = gr.Slider(0, 1, value=1.0, step=0.05, label="Strength α")
                 size = gr.Slider(32, 512, value=small, step=16, label="Size (shorter side, pixels): smaller is faster", elem_id="webcam-size")
                 stable = gr.Checkbox(value=True, label="Stable (less flicker)")
                 model_choice = gr.Dropdown(choices=catalog.image_styles(), value=first_image_style(catalog), label="Style model")
-        session = gr.State(None)
+        session = gr.State(None, time_to_live=SESSION_LIFETIME)
         camera.stream(
             LiveStylization(models, config.max_input_pixels),
             inputs=[camera, style, alpha, size, stable, model_choice, session],
             outputs=[live, fps, session],
             stream_every=STREAM_EVERY,
             time_limit=TIME_LIMIT,
+            concurrency_limit=MAX_STREAMS,
+            concurrency_id=CONCURRENCY_ID,
+            show_progress="hidden",
             api_name="webcam",
         )

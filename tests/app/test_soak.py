@@ -47,7 +47,7 @@ def test_a_soak_of_mixed_requests_keeps_the_app_serving_with_flat_memory(client,
         ("/stylize", (editor(broken), gallery(style), 1, 1, 1, 1, 1.0, False, 32, "adain-tiny"), "could not be decoded"),
         ("/synthesize", (editor(scene), None, 3, "spade-tiny"), None),
         ("/stylize", (editor(content), gallery(tmp_path / "notes.png"), 1, 1, 1, 1, 1.0, False, 32, "adain-tiny"), "not a readable image file"),
-        ("/synthesize", (editor(style), None, 3, "spade-tiny"), "not in the class list"),
+        ("/synthesize", (editor(style), None, 3, "spade-tiny"), "class colours"),
     ]
 
     def soak(count: int) -> None:
