@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.from_command_line = argv is None or list(argv) == sys.argv[1:]  # --devices runs this command line again
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous_handlers = {number: signal.getsignal(number) for number in INTERRUPTS} if in_main_thread else {}
     try:
@@ -134,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(command: str, message: str) -> int:
+    from .distributed import silent_errors
+
+    if silent_errors():  # the first process of a multi-process run says it, once
+        return 2
     print(f"stylesynth {command}: error: {' '.join(message.split())}", file=sys.stderr)
     return 2
 
