@@ -1,4 +1,4 @@
-"""Rewrites the README's app screenshots, ``docs/app-stylize.png``, ``docs/app-scene.png`` and ``docs/app-presets.png``.
+"""Rewrites the README's app screenshots, ``docs/app-stylize.png``, ``app-scene.png``, ``app-presets.png``, ``app-video.png`` and ``app-webcam.png``.
 
 Runs the browser tests (``tests/app/test_browser.py``: Debian's Chromium driven by Playwright on
 the bundled checkpoints) with ``STYLESYNTH_WRITE_DOCS=1``, so the same drive that the tests check
@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SCREENSHOTS = ("app-stylize.png", "app-scene.png", "app-presets.png")
+SCREENSHOTS = ("app-stylize.png", "app-scene.png", "app-presets.png", "app-video.png", "app-webcam.png")
 
 
 def main() -> int:

@@ -14,6 +14,7 @@ as root (``tests/chromium.py``); otherwise they fail, never skip.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+#: Chromium's generated camera, without a permission prompt (the webcam tab's flow)
+FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 DOCS = ROOT / "docs"
 #: set to 1 to write the screenshots into docs/ (scripts/make_screenshots.py does); tests write them to a temporary folder
 WRITE_DOCS = "STYLESYNTH_WRITE_DOCS"
@@ -103,7 +106,7 @@ def page(bundled_app: str) -> Iterator[Any]:
 
     ensure_chromium(CHROMIUM)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + FAKE_CAMERA)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.set_default_timeout(TIMEOUT_MS)
@@ -156,10 +159,8 @@ def wait_for_new_image(page: Any, output: str, previous: str | None) -> str:
 
 
 def test_stylize_in_the_browser(page: Any, recorders: dict[str, Recorder], screenshots: Path) -> None:
-    page.click("#stylize-button")  # nothing uploaded yet: a message, not a crash
-    page.get_by_text("No content image").first.wait_for()
-    page.get_by_test_id("toast-close").first.click()
-    page.get_by_text("No content image").first.wait_for(state="hidden")
+    page.click("#stylize-button")  # nothing uploaded yet: a message in the tab's message line, not a crash
+    page.locator("#style-message").get_by_text("No content image").wait_for()
 
     page.locator("#content input[type=file]").set_input_files(str(EXAMPLES / "content" / "cat.jpg"))
     page.locator("#styles input[type=file]").set_input_files(str(EXAMPLES / "styles" / "mosaic.jpg"))
@@ -168,6 +169,7 @@ def test_stylize_in_the_browser(page: Any, recorders: dict[str, Recorder], scree
     page.click("#stylize-button")
     first = wait_for_new_image(page, "#stylized", None)
     assert recorders["style_masks"].last is None  # nothing painted: no mask
+    assert page.locator("#style-message").inner_text().strip() == "", "the next run clears the old message"
     page.screenshot(path=str(screenshots / "app-stylize.png"))
     assert (screenshots / "app-stylize.png").stat().st_size > 0
 
@@ -252,3 +254,56 @@ def test_presets_are_shown_on_the_photo_picked_and_stylized(page: Any, screensho
     model.click()
     page.get_by_role("option", name="magenta-arbitrary").click()
     page.locator("#styles").wait_for(state="visible")  # back to style images
+
+
+def test_the_video_example_fills_the_clip_and_style_and_stylizes(page: Any, screenshots: Path) -> None:
+    page.get_by_role("tab", name="Video").click()
+    page.locator("#video-button").wait_for(state="visible")
+    page.locator("#video-examples tbody tr").first.click()  # the example clip and a style, beside the inputs
+    page.locator("#video-input video").wait_for()
+    page.locator("#video-style img").first.wait_for()
+    set_number(page, "#video-size", 96)  # a 2-core CI machine: keep the work small
+    page.click("#video-button")
+    page.wait_for_function(
+        "() => { const v = document.querySelector('#video-output video'); return v && v.src && v.readyState >= 2; }", timeout=TIMEOUT_MS,
+    )  # the stylized clip, its first frame shown
+    page.wait_for_timeout(500)
+    assert page.locator("#video-message").inner_text().strip() == ""
+    page.screenshot(path=str(screenshots / "app-video.png"))
+
+
+def test_the_webcam_preview_fills_its_panel_with_a_readable_fps_line(page: Any, screenshots: Path) -> None:
+    page.get_by_role("tab", name="Live webcam").click()
+    page.locator("#webcam-examples tbody tr, #webcam-examples button.gallery-item").first.click()  # an example style
+    page.locator("#webcam-style img").first.wait_for()
+    set_number(page, "#webcam-size", 32)
+    webcam = page.locator("#webcam-input")
+    webcam.scroll_into_view_if_needed()
+    for _ in range(3):  # Chromium's fake camera, no prompt; the first click can come before the component listens
+        access = webcam.get_by_text("Click to access webcam")
+        if access.count():
+            access.first.click()
+        try:
+            webcam.locator("video").wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: try the access button again
+            page.wait_for_timeout(1000)
+    webcam.locator("video").wait_for()
+    webcam.get_by_role("button", name=re.compile("capture photo|start recording|record", re.IGNORECASE)).first.click()  # streaming: the record button
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#webcam-output img'); return i && i.complete && i.naturalWidth > 0; }",
+        timeout=TIMEOUT_MS,
+    )
+    page.get_by_text("FPS").first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1500)
+    page.wait_for_function(  # the frame shown now (each new frame replaces the img, which loads again)
+        "() => { const i = document.querySelector('#webcam-output img'); return i && i.complete && i.naturalWidth > 0; }",
+        timeout=TIMEOUT_MS,
+    )
+    image = page.locator("#webcam-output img").first
+    shown, natural = image.bounding_box(), image.evaluate("i => [i.naturalWidth, i.naturalHeight]")
+    panel = page.locator("#webcam-output").bounding_box()
+    assert natural[1] == 32 and shown["height"] > 0.6 * panel["height"], "the small stylized frame is scaled up to the panel"
+    opacity = page.locator("#webcam-fps").evaluate("e => getComputedStyle(e).opacity")
+    assert float(opacity) == 1.0, "the FPS line is not greyed out"
+    page.screenshot(path=str(screenshots / "app-webcam.png"))
