@@ -20,6 +20,7 @@ than one process (``tests/test_layering.py`` imports every module with Lightning
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
@@ -145,7 +146,6 @@ def write_shard(
     import torch.distributed as dist
 
     from ..io.atomic import OutputExistsError, staged_outputs
-    from ..io.images import write_image
 
     mine = shard.take(list(enumerate(pairs)))
     written: list[int] = []
@@ -158,7 +158,7 @@ def write_shard(
                 if callable(result):
                     outputs.write(target, result)
                 else:
-                    outputs.write(target, lambda path, image=result, suffix=target.suffix: write_image(image, path, suffix))
+                    outputs.write(target, functools.partial(_write_image, result, target.suffix))
             written.append(index)
             if not quiet:
                 print(f"[rank {shard.rank}] {target}", file=sys.stderr, flush=True)
@@ -195,6 +195,12 @@ def write_shard(
         where = f" to {os.path.commonpath([str(folder) for folder in folders])}" if folders else ""
         print(f"{len(done)} files written{where} by {shard.world_size} processes{kept}")
     return [pairs[index] for index in done]
+
+
+def _write_image(image: Image.Image, suffix: str, path: Path) -> None:
+    from ..io.images import write_image
+
+    write_image(image, path, suffix)
 
 
 def finish(shard: Shard, sizes: dict[Path, tuple[int, int]]) -> dict[Path, tuple[int, int]]:

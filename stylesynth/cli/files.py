@@ -15,11 +15,17 @@ against the file system's name limit before any work.
 All outputs of a run are written as one step (:func:`stylesynth.io.staged_outputs`): a run that
 fails or is interrupted (Ctrl-C, SIGTERM) leaves every existing file as it was and no temporary
 file behind. Without ``--overwrite`` outputs are created exclusively: one that another program
-writes while the run works is kept, and the run fails saying so.
+writes while the run works is kept, and the run fails saying so. With ``--skip-existing`` outputs
+that exist are left untouched (bytes and times) and counted as skipped; only the missing ones are
+made, so an interrupted folder run is finished by running it again.
+
+``-o -`` writes one image to stdout (PNG), and then nothing else goes to stdout: progress and
+notes are on stderr. Inputs are files: ``-`` (stdin) as an input is refused with a message.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import signal
 import sys
@@ -36,13 +42,43 @@ from ..io.files import special_file_kind
 from ..io.images import IMAGE_EXTENSIONS, write_image
 from . import INTERRUPTS, CLIError
 
+#: ``-`` as an input (stdin) or as ``-o`` (stdout).
+STDIO = Path("-")
+#: ``--format`` of ``-o -`` -> the suffix whose encoder writes stdout (PNG by default).
+STDOUT_FORMATS = {"png": ".png", "jpg": ".jpg", "webp": ".webp"}
+
 
 class OutputPlan(list[tuple[Path, Path]]):
-    """The ``(input file, output file)`` pairs of a run, and whether it may replace existing outputs."""
+    """The ``(input file, output file)`` pairs of a run, whether it may replace existing outputs, the outputs it
+    skips because they exist (``--skip-existing``), and the suffix whose format stdout gets (``-o -``; else ``None``)."""
 
-    def __init__(self, pairs: Iterable[tuple[Path, Path]], overwrite: bool) -> None:
+    def __init__(
+        self,
+        pairs: Iterable[tuple[Path, Path]],
+        overwrite: bool,
+        skipped: Sequence[tuple[Path, Path]] = (),
+        stdout_suffix: str | None = None,
+    ) -> None:
         super().__init__(pairs)
         self.overwrite = overwrite
+        self.skipped = list(skipped)
+        self.stdout_suffix = stdout_suffix
+
+
+def is_stdio(path: Path | str) -> bool:
+    """Whether an input or ``-o`` is ``-`` (stdin, stdout)."""
+    return str(path) == "-"
+
+
+def write_stdout(image: Image.Image, suffix: str) -> None:
+    """``image`` encoded in the format of ``suffix`` (PNG, JPEG, WebP), written to stdout in one piece."""
+    buffer = io.BytesIO()
+    image.save(buffer, format=Image.registered_extensions()[suffix])
+    try:
+        sys.stdout.buffer.write(buffer.getvalue())
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise CLIError("stdout was closed before the image was written (the program reading it ended)") from None
 
 
 def _refuse_special(path: Path, what: str) -> None:
@@ -52,7 +88,12 @@ def _refuse_special(path: Path, what: str) -> None:
 
 
 def input_files(items: Iterable[Path], what: str, extensions: Sequence[str] = IMAGE_EXTENSIONS) -> list[tuple[Path, Path | None]]:
-    """``(file, folder it was found in or None)`` for each file given or found (recursively, by ``extensions``) in a folder given."""
+    """``(file, folder it was found in or None)`` for each file given or found (recursively, by ``extensions``) in a folder given.
+
+    """
+    items = list(items)
+    if any(is_stdio(item) for item in items):
+        raise CLIError(f"{what} '-': reading stdin is not supported; give the file's name (-o - does write stdout)")
     found: list[tuple[Path, Path | None]] = []
     for item in items:
         if not item.exists():
@@ -90,13 +131,24 @@ def plan_outputs(
     what: str,
     overwrite: bool,
     formats: Callable[[Path], tuple[Sequence[str], str]] = _image_formats,
+    skip_existing: bool = False,
+    stdout_format: str | None = None,
 ) -> OutputPlan:
     """``(input file, output file)`` pairs by the naming rule of this module, checked against what exists.
 
     ``formats(input)`` gives the output suffixes an input may be written as and the default one
     (images: :data:`IMAGE_EXTENSIONS`, ``.png``; videos have their own). Every check is made here,
     before any work: the output suffix, existing outputs, and names too long for the file system.
+    ``skip_existing``: outputs that exist are left as they are and listed in the plan's ``skipped``
+    (not with ``overwrite``). ``-o -`` is stdout, for one image, in ``stdout_format`` (a key of
+    :data:`STDOUT_FORMATS`; default PNG);
     """
+    if overwrite and skip_existing:
+        raise CLIError("--overwrite and --skip-existing exclude each other: replace existing outputs, or keep them and write only the missing ones")
+    if stdout_format is not None and not is_stdio(output):
+        raise CLIError(f"--format {stdout_format} applies to -o - (stdout) only; a file's format follows its suffix ({', '.join(IMAGE_EXTENSIONS)})")
+    if is_stdio(output):
+        return _plan_stdout(inputs, what, overwrite, skip_existing, formats, stdout_format)
     check_name_fits(output, folder=not output.suffix)
     suffix = output.suffix.lower()
     single = len(inputs) == 1 and inputs[0][1] is None
@@ -133,13 +185,42 @@ def plan_outputs(
     if len(set(targets)) != len(targets):
         duplicate = next(target for target in targets if targets.count(target) > 1)
         raise CLIError(f"two {what}s would both be written to {duplicate}; rename one or run them separately")
-    for _, target in pairs:
+    skipped = []
+    for pair in pairs:
+        target = pair[1]
         if target.is_dir():
             raise CLIError(f"output {target} is a folder; give a file name or a folder to write into")
-        if target.exists() and not overwrite:
+        if target.exists() and skip_existing:
+            skipped.append(pair)
+        elif target.exists() and not overwrite:
             existing = sum(target.exists() for target in targets)
-            raise CLIError(f"output {target} already exists ({existing} of {len(targets)} outputs do); use --overwrite to replace")
-    return OutputPlan(pairs, overwrite)
+            raise CLIError(
+                f"output {target} already exists ({existing} of {len(targets)} outputs do); use --overwrite to replace, "
+                "or --skip-existing to keep them and write only the missing ones"
+            )
+    return OutputPlan([pair for pair in pairs if pair not in skipped], overwrite, skipped)
+
+
+def _plan_stdout(
+    inputs: list[tuple[Path, Path | None]],
+    what: str,
+    overwrite: bool,
+    skip_existing: bool,
+    formats: Callable[[Path], tuple[Sequence[str], str]],
+    stdout_format: str | None,
+) -> OutputPlan:
+    """The plan of ``-o -``: one image input, written to stdout in ``stdout_format``."""
+    if len(inputs) != 1 or inputs[0][1] is not None:
+        raise CLIError(f"-o - (stdout) takes one image, but there are {len(inputs)} {what}s{' (a folder)' if inputs and inputs[0][1] else ''}; give -o a folder")
+    source = inputs[0][0]
+    if tuple(formats(source)[0]) != tuple(IMAGE_EXTENSIONS):
+        raise CLIError(f"-o - (stdout) takes images only; {what} {source} is a video; give -o a video file name or a folder")
+    for flag, given in (("--overwrite", overwrite), ("--skip-existing", skip_existing)):
+        if given:
+            raise CLIError(f"{flag} applies to output files; -o - writes stdout, which replaces nothing")
+    if stdout_format is not None and stdout_format not in STDOUT_FORMATS:
+        raise CLIError(f"--format {stdout_format}: expected one of {', '.join(STDOUT_FORMATS)}")
+    return OutputPlan([(source, STDIO)], overwrite=False, stdout_suffix=STDOUT_FORMATS[stdout_format or "png"])
 
 
 def write_all(
@@ -161,6 +242,18 @@ def write_all(
         if not isinstance(pairs, OutputPlan):
             raise TypeError("write_all needs the OutputPlan of plan_outputs, or overwrite=True/False")
         overwrite = pairs.overwrite
+    skipped = len(pairs.skipped) if isinstance(pairs, OutputPlan) else 0
+    if isinstance(pairs, OutputPlan) and pairs.stdout_suffix is not None:
+        image = produce(0, pairs[0][0])
+        if callable(image):
+            raise CLIError("-o - (stdout) takes images only; give -o a video file name or a folder")
+        write_stdout(image, pairs.stdout_suffix)
+        _ignore_later_interrupts()
+        return
+    if not pairs:
+        if not quiet and announce:
+            print(f"0 files written, {skipped} skipped (their outputs exist; --skip-existing kept them)")
+        return
     show_progress = not quiet and len(pairs) > 1
     outputs = None
     try:
@@ -187,7 +280,8 @@ def write_all(
             print(file=sys.stderr)
     _ignore_later_interrupts()
     if not quiet and announce:
-        print(pairs[0][1] if len(pairs) == 1 else f"{len(pairs)} files written to {_common_folder(pairs)}")
+        kept = f", {skipped} skipped (their outputs exist; --skip-existing kept them)" if skipped else ""
+        print(pairs[0][1] if len(pairs) == 1 and not skipped else f"{len(pairs)} files written to {_common_folder(pairs)}{kept}")
 
 
 def _ignore_later_interrupts() -> None:
@@ -199,18 +293,33 @@ def _ignore_later_interrupts() -> None:
             signal.signal(number, signal.SIG_IGN)
 
 
-def json_report(command: str, model: Any, checkpoint: str, pairs: list[tuple[Path, Path]], sizes: dict[Path, tuple[int, int]], started: float) -> str:
-    """One JSON object (one line) describing a finished run: what ``--json`` prints on stdout."""
+def json_report(
+    command: str,
+    model: Any,
+    checkpoint: str,
+    pairs: list[tuple[Path, Path]],
+    sizes: dict[Path, tuple[int, int]],
+    started: float,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """One JSON object (one line) describing a finished run: what ``--json`` prints on stdout.
+
+    ``skipped`` lists the outputs ``--skip-existing`` kept (their inputs were not processed); ``extra``
+    adds a command's own keys.
+    """
+    skipped = pairs.skipped if isinstance(pairs, OutputPlan) else []
     return json.dumps(
         {
             "command": command,
             "inputs": [str(source) for source, _ in pairs],
             "outputs": [str(target) for _, target in pairs],
             "sizes": [list(sizes[source]) if source in sizes else None for source, _ in pairs],
+            "skipped": [str(target) for _, target in skipped],
             "model": checkpoint,
             "device": str(model.device),
             "precision": model.precision,
             "seconds": round(time.perf_counter() - started, 3),
+            **(extra or {}),
         }
     )
 

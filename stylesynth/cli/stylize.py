@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import CLIError
+from . import CLIError, distributed
 
 if TYPE_CHECKING:  # the library (and torch) is imported by run(), not to build the parser
     from PIL import Image
@@ -73,8 +73,10 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--no-stable", dest="stable", action="store_false", help="videos: plain per-frame stylization instead of the stable mode")
     parser.add_argument("--output", "-o", type=Path, required=True, help="output file (one content file) or folder")
     parser.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    parser.add_argument("--skip-existing", action="store_true", help="keep outputs that exist (bytes and times) and make only the missing ones: finishes an interrupted folder run")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout when done: inputs, outputs, sizes (width, height), model, device, precision, seconds")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    distributed.add_arguments(parser)
     parser.set_defaults(run=run)
 
 
@@ -102,7 +104,7 @@ def _validate(args: argparse.Namespace) -> tuple[list[tuple[Path, Path]], list[I
             check_resize("--style-size", args.style_size, style.height, style.width, f"style {token}")
     inputs = input_files(args.content, "content", IMAGE_EXTENSIONS + video.VIDEO_EXTENSIONS)
     videos = {file for file, _ in inputs if video.is_video(file)}
-    pairs = plan_outputs(inputs, args.output, "content", args.overwrite, lambda file: video.output_formats(file, videos))
+    pairs = plan_outputs(inputs, args.output, "content", args.overwrite, lambda file: video.output_formats(file, videos), skip_existing=args.skip_existing)
     masks = [_read(path, "mask", mode="L") for path in args.mask] if args.mask is not None else None
     minimum = _min_content_side(args.checkpoint)
     for source, _ in pairs:
@@ -167,18 +169,20 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     from ..inference.device import resolve_device
 
+    distributed.check_arguments(args)
     resolve_device(args.device)  # an unusable --device fails before any file is read
     pairs, styles, masks, videos = _validate(args)
+    shard = distributed.launch(args) if distributed.wanted(args) else None  # from here, one of several processes
     from ..inference import Stylizer  # imported late: argument errors should not wait for torch
     from ..inference.checkpoints import default_style_model
     from ..io.images import load_image
     from . import video
-    from .files import json_report, write_all
+    from .files import OutputPlan, json_report, write_all
 
     model = args.checkpoint or default_style_model()
     status = _status_line(not args.quiet and len(pairs) == 1 and pairs[0][0] not in videos)
     status(f"loading {model} …")
-    stylizer = Stylizer.from_pretrained(model, device=args.device, stats=args.stats)
+    stylizer = Stylizer.from_pretrained(model, device=shard.device if shard else args.device, stats=args.stats)
     stylizer.check_styles(styles, args.weights, args.style_size)  # presets vs images, before any work
 
     options = {
@@ -202,7 +206,12 @@ def run(args: argparse.Namespace) -> int:
         sizes[source] = image.size
         return image
 
-    write_all(pairs, stylize, "stylize", args.quiet, announce=not args.json)
-    if args.json:
+    if shard is not None:
+        done = distributed.write_shard(shard, pairs, stylize, "stylize", pairs.overwrite, len(pairs.skipped), args.quiet, announce=not args.json)
+        sizes = distributed.finish(shard, sizes)
+        pairs = OutputPlan(done, pairs.overwrite, pairs.skipped)
+    else:
+        write_all(pairs, stylize, "stylize", args.quiet, announce=not args.json)
+    if args.json and distributed.is_first(shard):
         print(json_report("stylize", stylizer, str(model), pairs, sizes, started))
     return 0

@@ -203,4 +203,23 @@ def test_synthesize_json_is_one_object_describing_the_run(capsys, tiny_checkpoin
     report = json.loads(capsys.readouterr().out)
     assert report["inputs"] == [str(maps[0])] and report["outputs"] == [str(target)]
     assert report["sizes"] == [[24, 24]] and report["device"] == "cpu" and report["precision"] in ("fp32", "bf16")
-    assert set(report) == {"command", "inputs", "outputs", "sizes", "model", "device", "precision", "seconds"}
+    assert set(report) == {"command", "inputs", "outputs", "sizes", "skipped", "model", "device", "precision", "seconds"} and report["skipped"] == []
+
+
+def test_skip_existing_makes_only_the_missing_outputs_and_touches_no_other(capsys, tiny_checkpoint, tmp_path) -> None:
+    from .test_errors import fails_with, write_maps
+
+    maps = write_maps(tmp_path / "maps", 3)
+    out = tmp_path / "out"
+    common = ["synthesize", tmp_path / "maps", "-c", tiny_checkpoint, "--seed", "1", "--device", "cpu", "-o", out, "-q"]
+    assert main([str(arg) for arg in common]) == 0
+    kept = out / "maps" / maps[0].name
+    kept.write_bytes(b"an earlier result")
+    (out / "maps" / maps[1].name).unlink()
+    before = kept.stat().st_mtime_ns
+    assert main([str(arg) for arg in [*common, "--skip-existing", "--json"]]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["outputs"] == [str(out / "maps" / maps[1].name)] and len(report["skipped"]) == 2
+    assert kept.read_bytes() == b"an earlier result" and kept.stat().st_mtime_ns == before
+    assert (out / "maps" / maps[1].name).stat().st_size > 100
+    fails_with(capsys, [*common, "--skip-existing", "--overwrite"], "--overwrite and --skip-existing exclude each other", command="synthesize")
