@@ -45,6 +45,10 @@ CONCURRENCY_ID = "webcam"
 MAX_STREAMS = 8
 #: A session's state is dropped this many seconds after its last frame.
 SESSION_LIFETIME = 300
+#: Pixels a webcam frame may have (unless the app's limit is larger): a 4K camera's 3840x2160. Browsers send the
+#: camera's full frames (Chromium's test camera: 1920x1440), so the app's limit for uploads, which a test or a
+#: small server may set far lower, would refuse every frame; a 5000x5000 frame is still refused.
+FRAME_PIXELS = 3840 * 2160
 #: How the stream's frames are named in messages.
 FRAME = "The webcam frame"
 
@@ -67,9 +71,11 @@ class LiveSession:
 class LiveStylization:
     """The stream's work: one webcam frame in, the stylized frame, the FPS line and the session out."""
 
-    def __init__(self, models: ModelStore, max_pixels: int) -> None:
+    def __init__(self, models: ModelStore, max_pixels: int, frame_pixels: int | None = None) -> None:
+        """``max_pixels``: the limit of the style image (and of frames, unless ``frame_pixels`` is given)."""
         self.models = models
         self.max_pixels = max_pixels
+        self.frame_pixels = frame_pixels or max_pixels
 
     def __call__(
         self, frame: np.ndarray | None, style: str | None, alpha: float, size: float, stable: bool, checkpoint: str | None, session: LiveSession | None
@@ -80,7 +86,7 @@ class LiveStylization:
         if frame is None:
             return None, "Waiting for the camera…", session
         with reported("a smaller size", default_device()):
-            check_pixels(int(frame.shape[1]), int(frame.shape[0]), FRAME, self.max_pixels)
+            check_pixels(int(frame.shape[1]), int(frame.shape[0]), FRAME, self.frame_pixels)
             if style is None:
                 return frame, "Add a style image (or click an example style) to stylize the stream", session
             settings = (style, float(alpha), int(size), bool(stable), checkpoint, frame.shape)
@@ -112,7 +118,7 @@ def build(config: AppConfig, models: ModelStore) -> None:
         with gr.Row(equal_height=True):
             camera = check_image_uploads(
                 gr.Image(label="Webcam", sources=["webcam"], streaming=True, type="numpy", height=320, elem_id="webcam-input"),
-                FRAME, config.max_input_pixels,
+                FRAME, max(config.max_input_pixels, FRAME_PIXELS),
             )
             live = gr.Image(label="Stylized (live)", type="numpy", interactive=False, height=320, elem_id="webcam-output")
         fps = gr.Markdown("", elem_id="webcam-fps")
@@ -132,7 +138,7 @@ def build(config: AppConfig, models: ModelStore) -> None:
                 model_choice = gr.Dropdown(choices=catalog.image_styles(), value=first_image_style(catalog), label="Style model")
         session = gr.State(None, time_to_live=SESSION_LIFETIME)
         camera.stream(
-            LiveStylization(models, config.max_input_pixels),
+            LiveStylization(models, config.max_input_pixels, max(config.max_input_pixels, FRAME_PIXELS)),
             inputs=[camera, style, alpha, size, stable, model_choice, session],
             outputs=[live, fps, session],
             stream_every=STREAM_EVERY,

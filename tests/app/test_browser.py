@@ -295,15 +295,14 @@ def test_the_webcam_preview_fills_its_panel_with_a_readable_fps_line(page: Any, 
         timeout=TIMEOUT_MS,
     )
     page.get_by_text("FPS").first.wait_for(timeout=TIMEOUT_MS)
-    page.wait_for_timeout(1500)
-    page.wait_for_function(  # the frame shown now (each new frame replaces the img, which loads again)
-        "() => { const i = document.querySelector('#webcam-output img'); return i && i.complete && i.naturalWidth > 0; }",
+    # checked in one step in the page: each new frame replaces the img, which is empty until it loads
+    page.wait_for_function(
+        """() => {
+            const i = document.querySelector('#webcam-output img'), panel = document.querySelector('#webcam-output');
+            return i && i.complete && i.naturalHeight === 32 && i.getBoundingClientRect().height > 0.6 * panel.getBoundingClientRect().height;
+        }""",
         timeout=TIMEOUT_MS,
-    )
-    image = page.locator("#webcam-output img").first
-    shown, natural = image.bounding_box(), image.evaluate("i => [i.naturalWidth, i.naturalHeight]")
-    panel = page.locator("#webcam-output").bounding_box()
-    assert natural[1] == 32 and shown["height"] > 0.6 * panel["height"], "the small stylized frame is scaled up to the panel"
+    )  # the small stylized frame (32 pixels high) is scaled up to its panel
     opacity = page.locator("#webcam-fps").evaluate("e => getComputedStyle(e).opacity")
     assert float(opacity) == 1.0, "the FPS line is not greyed out"
     page.screenshot(path=str(screenshots / "app-webcam.png"))

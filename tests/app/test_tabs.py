@@ -77,8 +77,11 @@ def bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     [("video-style", "The style image"), ("webcam-style", "The style image"), ("scene-style", "The style image"), ("webcam-input", "The webcam frame")],
 )
 @pytest.mark.parametrize("case", ["not an image", "a video", "too many pixels", "truncated"])
-def test_each_image_input_refuses_a_bad_upload_naming_itself(demo: gr.Blocks, bad_files: dict, elem_id: str, what: str, case: str) -> None:
+def test_each_image_input_refuses_a_bad_upload_naming_itself(demo: gr.Blocks, bad_files: dict, elem_id: str, what: str, case: str, tmp_path: Path) -> None:
     path, message = bad_files[case]
+    if elem_id == "webcam-input" and case == "too many pixels":  # frames may have a 4K camera's pixels (webcam_tab.FRAME_PIXELS)
+        path = solid_image(tmp_path / "huge.png", (4000, 2200))
+        message = r"is 4000x2200 = 8,800,000 pixels, more than the limit of 8,294,400"
     image = component(demo, elem_id)
     payload = image.data_model.model_validate({"path": str(path), "orig_name": path.name})
     if case == "truncated" and image.type == "filepath":  # the header is fine: the tab's work decodes the file
@@ -106,9 +109,9 @@ def test_a_webcam_frame_sent_as_a_data_url_is_checked_too(demo: gr.Blocks) -> No
     import io
 
     buffer = io.BytesIO()
-    Image.new("RGB", (400, 300)).save(buffer, format="PNG")
+    Image.new("RGB", (4000, 2200)).save(buffer, format="PNG")
     url = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-    with pytest.raises(gr.Error, match="The webcam frame is 400x300 = 120,000 pixels"):
+    with pytest.raises(gr.Error, match="The webcam frame is 4000x2200 = 8,800,000 pixels"):
         camera.preprocess(camera.data_model.model_validate({"url": url}))
     with pytest.raises(gr.Error, match="The webcam frame is not a readable image file"):
         camera.preprocess(camera.data_model.model_validate({"url": "data:image/png;base64,bm90IGFuIGltYWdl"}))
