@@ -1,19 +1,21 @@
-"""AdaIN style transfer: frames per second against the PyTorch port's pipeline, and the bfloat16 error.
+"""AdaIN style transfer: frames per second against the PyTorch port's pipeline, and the error of the fast paths.
 
     python bench/adain.py                     # CPU, writes bench/results/adain-cpu.md
+    ONEDNN_MAX_CPU_ISA=AVX512_CORE_VNNI python bench/adain.py --out bench/results/adain-cpu-vnni.md
+                                              # oneDNN capped to a CPU with AVX-512 and VNNI but no bf16/AMX
     python bench/adain.py --device cuda       # CUDA, writes bench/results/adain-cuda.md
 
 Speed, excluding style encoding (the paper's measure): ``Stylizer.stylize`` on a float tensor with
 the style's statistics cached (pad to a multiple of 8, encode, AdaIN, decode, crop), by default
 (``precision="auto"``: bfloat16 where the hardware has it, channels_last where it wins) and exact
-(``precision="fp32"``), against the straightforward PyTorch-port pipeline: ``nn.Sequential`` VGG and
+(``precision="fp32"``) and, on a CPU, int8 (``precision="int8"``, calibrated on the shipped set), against the straightforward PyTorch-port pipeline: ``nn.Sequential`` VGG and
 decoder with ``ReflectionPad2d`` modules, mean/std written out, float32, contiguous. Same random
 weights (speed does not depend on them), all under ``torch.inference_mode``. The pipelines are timed
 in interleaved rounds in one process (port, ours, ours fp32, port, ...), so a busy machine slows them
 alike; the table gives the median over rounds of each round's time ratio.
 
 Error: the bundled ``adain-default`` weights on the example photos (every ``examples/content``
-image with every ``examples/styles`` image), default precision against float32, as mean and max
+image with every ``examples/styles`` image), default precision and int8 against float32, as mean and max
 absolute difference in 8-bit levels of the saved images.
 Paper (Huang & Belongie 2017, Titan X): 56 FPS at 256x256, 15 FPS at 512x512.
 """
@@ -33,6 +35,7 @@ import torch
 from torch import nn
 
 from stylesynth.inference import Stylizer
+from stylesynth.inference.int8 import int8_engine
 from stylesynth.io import load_image, pil_to_tensor
 from stylesynth.nets import AdaINDecoder, AdaINNetwork, VGGEncoder
 from stylesynth.nets.adain_decoder import DECODER_INDEX
@@ -102,6 +105,8 @@ def measured_on(script: str, device: torch.device, threads: int) -> str:
     """When, with which command, on what machine (and its load) and torch: the first lines of a results file."""
     machine = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{platform.processor() or platform.machine()}, {threads} thread(s), CPU capability {torch.backends.cpu.get_cpu_capability()}"
     load = f", load average {os.getloadavg()[0]:.1f} at the end" if hasattr(os, "getloadavg") else ""
+    if os.environ.get("ONEDNN_MAX_CPU_ISA"):  # oneDNN's kernels capped, e.g. AVX512_CORE_VNNI: a CPU without bf16/AMX
+        machine += f", ONEDNN_MAX_CPU_ISA={os.environ['ONEDNN_MAX_CPU_ISA']}"
     return (
         f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC with `python bench/{script} --device {device.type}`\n"
         f"on {machine}{load}, torch {torch.__version__}"
@@ -117,6 +122,8 @@ def speed(args: argparse.Namespace, device: torch.device) -> list[str]:
     torch.nn.init.kaiming_normal_(network.decoder.convs["conv1_1"].weight, nonlinearity="relu")
     exact = AdaINNetwork(network.encoder, network.decoder, stats="unbiased")  # the port's variance: same numbers
     ours = {"ours, default": Stylizer(network, device=device, cache_size=4), "ours, fp32": Stylizer(exact, device=device, precision="fp32", cache_size=4)}
+    if device.type == "cpu" and int8_engine() is not None:
+        ours["ours, int8"] = Stylizer(network, device=device, precision="int8", cache_size=4)  # calibrated on the shipped set
     encoder, decoder = (module.to(device) for module in reference_pipeline(network))
     style = torch.rand(3, 256, 256)
     rows = []
@@ -147,9 +154,9 @@ def speed(args: argparse.Namespace, device: torch.device) -> list[str]:
     return rows
 
 
-def bf16_error(args: argparse.Namespace, device: torch.device) -> list[str]:
-    """Default precision against float32 on the example photos with the bundled weights, in 8-bit levels."""
-    default = Stylizer.from_pretrained("adain-default", device=device)
+def precision_error(args: argparse.Namespace, device: torch.device, precision: str) -> str:
+    """``precision`` against float32 on the example photos with the bundled weights, in 8-bit levels (one line)."""
+    tested = Stylizer.from_pretrained("adain-default", device=device, precision=precision)
     exact = Stylizer.from_pretrained("adain-default", device=device, precision="fp32")
     contents = sorted((ROOT / "examples" / "content").glob("*.jpg"))
     styles = sorted((ROOT / "examples" / "styles").glob("*.jpg"))
@@ -160,18 +167,18 @@ def bf16_error(args: argparse.Namespace, device: torch.device) -> list[str]:
             style = pil_to_tensor(load_image(style_path))
             levels = [
                 (stylizer.stylize(content, style, size=args.error_size, style_size=256) * 255).round()
-                for stylizer in (default, exact)
+                for stylizer in (tested, exact)
             ]
             difference = (levels[0] - levels[1]).abs()
             means.append(difference.mean().item())
             maxima.append(difference.max().item())
     shape = f"content shorter side {args.error_size}, style 256"
-    return [
-        f"Default precision here: **{default.precision}**. Against float32, bundled `adain-default`, "
-        f"{len(contents)} example photos x {len(styles)} styles ({shape}): mean absolute difference "
-        f"**{statistics.mean(means):.2f}** 8-bit levels (per pair {min(means):.2f} to {max(means):.2f}), "
-        f"max **{max(maxima):.0f}** levels.",
-    ]
+    label = f"`precision={precision!r}` (runs **{tested.precision}** here)"
+    return (
+        f"{label} against float32, bundled `adain-default`, {len(contents)} example photos x {len(styles)} styles ({shape}): "
+        f"mean absolute difference **{statistics.mean(means):.2f}** 8-bit levels (per pair {min(means):.2f} to {max(means):.2f}), "
+        f"max **{max(maxima):.0f}** levels."
+    )
 
 
 def main() -> None:
@@ -188,7 +195,9 @@ def main() -> None:
     device = torch.device(args.device)
 
     rows = speed(args, device)
-    error = bf16_error(args, device)
+    error = [precision_error(args, device, "auto")]
+    if device.type == "cpu" and int8_engine() is not None:
+        error += ["", precision_error(args, device, "int8")]
     lines = [
         f"# AdaIN style transfer speed ({device.type})",
         "",
@@ -207,7 +216,7 @@ def main() -> None:
         "`ours, default` uses the biased variance (the paper's), so its difference to the port (unbiased) is",
         "not only rounding; `ours, fp32` uses the port's variance and matches it to float rounding.",
         "",
-        "## bfloat16 error on real photos",
+        "## Error of the fast paths on real photos",
         "",
         *error,
         "",

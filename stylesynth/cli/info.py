@@ -32,7 +32,7 @@ def collect() -> dict[str, Any]:
     import torch
 
     from ..inference.device import resolve_device
-    from ..inference.runtime import cpu_has_native_bf16, resolve_precision
+    from ..inference.runtime import cpu_has_native_bf16, cpu_prefers_int8, resolve_precision
     from ..io import bundled_checkpoints
     from . import package_version
 
@@ -66,6 +66,7 @@ def collect() -> dict[str, Any]:
         "cuda": cuda,
         "default_device": str(default),
         "auto_precision": resolve_precision("auto", default),
+        "auto_int8_adain": default.type == "cpu" and resolve_precision("auto", default) == "fp32" and cpu_prefers_int8(),
         "models": models,
     }
 
@@ -81,7 +82,8 @@ def format_text(info: dict[str, Any]) -> str:
         lines += [f"{gpu['device']}: {gpu['name']}, compute capability {gpu['capability']}, {gpu['memory_gib']} GiB" for gpu in info["cuda"]]
     else:
         lines.append("cuda: no devices")
-    lines.append(f"default device: {info['default_device']}; precision 'auto' picks {info['auto_precision']} there")
+    picks = info["auto_precision"] + (" (int8 for AdaIN networks with stored int8 ranges)" if info["auto_int8_adain"] else "")
+    lines.append(f"default device: {info['default_device']}; precision 'auto' picks {picks} there")
     lines.append("bundled models:" if info["models"] else "bundled models: none")
     width = max((len(model["name"]) for model in info["models"]), default=0)
     for model in info["models"]:
