@@ -5,7 +5,8 @@
 
 The grid (``samples.png``) is made by loading the exported folder through ``Stylizer``, so it shows
 exactly what users get: the first row holds the style images, each further row a content image
-followed by its stylizations.
+followed by its stylizations. The folder's int8 calibration set is kept and its int8 ranges
+(``int8-ranges.json``) are measured again for the new weights.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from torchvision.transforms.v2 import functional as TF
 from torchvision.utils import make_grid
 
 from stylesynth.inference import Stylizer
-from stylesynth.inference.checkpoints import export_lightning
+from stylesynth.inference.checkpoints import export_lightning, load_network
+from stylesynth.inference.int8 import CALIBRATION_SET, calibrate, read_calibration_set, write_ranges
 from stylesynth.io import load_image, pil_to_tensor, read_lightning_checkpoint, save_image
+from stylesynth.nets import AdaINNetwork
 
 TILE = 192
 
@@ -40,7 +43,13 @@ def main() -> None:
     args = parser.parse_args()
 
     state_dict, info = read_lightning_checkpoint(args.checkpoint)
-    folder = export_lightning(state_dict, info, args.out_dir, overwrite=True, dtype=torch.float16, card=args.card.read_text())
+    # the int8 calibration set lives beside the bundled weights: carried over, and the int8 ranges re-measured for the new weights
+    calibration = args.out_dir / CALIBRATION_SET.name
+    extra = {CALIBRATION_SET.name: calibration.read_bytes()} if calibration.is_file() else {}
+    folder = export_lightning(state_dict, info, args.out_dir, overwrite=True, dtype=torch.float16, card=args.card.read_text(), extra_files=extra)
+    if extra:
+        network = load_network(folder, AdaINNetwork.KIND)
+        write_ranges(folder, network, calibrate(network, *read_calibration_set(folder / CALIBRATION_SET.name), source=f"{CALIBRATION_SET.name}"))
     stylizer = Stylizer.from_pretrained(folder, device="cpu")
     styles = [load_image(path) for path in args.styles]
     tiles = [torch.ones(3, TILE, TILE)] + [tile(pil_to_tensor(style)) for style in styles]
