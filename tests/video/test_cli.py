@@ -74,7 +74,11 @@ def test_ctrl_c_during_a_clip_leaves_no_partial_file(checkpoint_dir: Path, style
     out.mkdir()
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
     argv = [sys.executable, "-m", "stylesynth.cli", "stylize", str(clip), "-s", str(style), "-c", str(checkpoint_dir), "-o", str(out / "styled.mp4")]
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # a shell's background job inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler:
+    # the child gets the default disposition, as a terminal's Ctrl-C finds it
+    process = subprocess.Popen(
+        argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    )
     seen = b""
     while b"FPS" not in seen:  # the first batch is written: the output is half-way
         chunk = process.stderr.read(1)
