@@ -5,8 +5,8 @@
 
 The grid (``samples.png``) is made by loading the exported folder through ``Stylizer``, so it shows
 exactly what users get: the first row holds the style images, each further row a content image
-followed by its stylizations. The folder's int8 calibration set is kept and its int8 ranges
-(``int8-ranges.json``) are measured again for the new weights.
+followed by its stylizations. The folder's int8 calibration set is kept; stored int8 ranges are not
+written (old ones do not match new weights).
 """
 
 from __future__ import annotations
@@ -19,10 +19,9 @@ from torchvision.transforms.v2 import functional as TF
 from torchvision.utils import make_grid
 
 from stylesynth.inference import Stylizer
-from stylesynth.inference.checkpoints import export_lightning, load_network
-from stylesynth.inference.int8 import CALIBRATION_SET, calibrate, read_calibration_set, write_ranges
+from stylesynth.inference.checkpoints import export_lightning
+from stylesynth.inference.int8 import CALIBRATION_SET
 from stylesynth.io import load_image, pil_to_tensor, read_lightning_checkpoint, save_image
-from stylesynth.nets import AdaINNetwork
 
 TILE = 192
 
@@ -43,13 +42,12 @@ def main() -> None:
     args = parser.parse_args()
 
     state_dict, info = read_lightning_checkpoint(args.checkpoint)
-    # the int8 calibration set lives beside the bundled weights: carried over, and the int8 ranges re-measured for the new weights
+    # the int8 calibration set lives beside the bundled weights: carried over. Stored int8 ranges (which let
+    # precision="auto" pick int8) are written only by hand, `python -m stylesynth.inference.int8 adain-default`,
+    # once bench/adain.py measured the new weights' int8 error within bounds.
     calibration = args.out_dir / CALIBRATION_SET.name
     extra = {CALIBRATION_SET.name: calibration.read_bytes()} if calibration.is_file() else {}
     folder = export_lightning(state_dict, info, args.out_dir, overwrite=True, dtype=torch.float16, card=args.card.read_text(), extra_files=extra)
-    if extra:
-        network = load_network(folder, AdaINNetwork.KIND)
-        write_ranges(folder, network, calibrate(network, *read_calibration_set(folder / CALIBRATION_SET.name), source=f"{CALIBRATION_SET.name}"))
     stylizer = Stylizer.from_pretrained(folder, device="cpu")
     styles = [load_image(path) for path in args.styles]
     tiles = [torch.ones(3, TILE, TILE)] + [tile(pil_to_tensor(style)) for style in styles]

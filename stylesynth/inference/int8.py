@@ -17,8 +17,9 @@ and the observers of ``torch.ao.quantization.observer``, put together here; the 
 Activation ranges come from running the float32 network on a calibration set, pairs of content
 and style images through the whole AdaIN pipeline (so the decoder sees AdaIN-aligned features):
 :data:`CALIBRATION_SET`, 128x128 crops of the example photos and styles of ``examples/`` (JPEG
-bytes in a safetensors file, 60 kB). The ranges of a bundled checkpoint are stored beside its
-weights (:data:`RANGES_NAME`, written by ``python -m stylesynth.inference.int8 adain-default``)
+bytes in a safetensors file, 60 kB). The ranges of a bundled checkpoint may be stored beside its
+weights (:data:`RANGES_NAME`, written by ``python -m stylesynth.inference.int8 NAME`` once its int8
+error is measured within bounds; the bundled ``adain-default`` has none)
 with a fingerprint of the weights they were measured with, so loading it in int8 does no
 calibration work; any other AdaIN network is calibrated on the same set when it is loaded with
 ``precision="int8"`` (a few seconds), and ``precision="auto"`` picks int8 only for networks with

@@ -6,8 +6,9 @@ Conventions of both (see ``docs/architecture.md``):
 - ``precision``: ``"auto"`` (default) runs the networks in bfloat16 where the hardware does
   bfloat16 natively (a CUDA GPU with bf16, a CPU with AVX512-BF16 or AMX); on a CPU without native
   bfloat16 but with VNNI int8 dot products (AVX512-VNNI or AVX-VNNI) it runs an AdaIN network in
-  int8 when int8 ranges are stored for its weights (the bundled ``adain-default``), measured faster
-  than float32 there at a bounded error (``bench/results/int8-cpu.md``); float32 elsewhere.
+  int8 when int8 ranges are stored for its weights (written only for weights whose int8 error was
+  measured within 2 8-bit levels; the bundled ``adain-default`` has none, ``bench/results/adain-cpu-vnni.md``);
+  float32 elsewhere.
   ``"fp32"`` is exact float32 everywhere; ``"bf16"`` asks for bfloat16; ``"int8"`` asks for int8
   (CPU only, AdaIN networks only, :mod:`stylesynth.inference.int8`; a network without stored
   ranges is calibrated on the shipped calibration set at load). In bfloat16 the weights are

@@ -72,8 +72,11 @@ def _stylize_examples(precision: str, side: int = 256) -> torch.Tensor:
     return torch.cat(outputs)
 
 
-def test_bundled_weights_in_int8_stay_within_two_levels_of_float32() -> None:
-    """Real weights, real photos: the mean error of the saved 8-bit images is at most 2 levels (issue 23's bound)."""
+def test_bundled_weights_in_int8_stay_within_two_levels_of_float32_at_256_pixels() -> None:
+    """Real weights, real photos at 256 pixels: the mean error of the saved 8-bit images is at most 2 levels.
+
+    At 512 pixels over all example pairs it is larger (bench/results/adain-cpu-vnni.md), which is why
+    the bundled weights ship no stored ranges and ``auto`` does not pick int8 for them."""
     exact = _stylize_examples("fp32").mul(255).round()
     quantized = _stylize_examples("int8").mul(255).round()
     difference = (quantized - exact).abs()
@@ -133,25 +136,26 @@ def test_int8_is_refused_where_it_cannot_run() -> None:
 
 
 def test_auto_picks_int8_only_where_preferred_and_ranges_are_stored(monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a CPU without native bfloat16 but with VNNI, ``auto`` runs the bundled AdaIN weights (stored ranges) in int8; other weights stay float32."""
+    """On a CPU without native bfloat16 but with VNNI, ``auto`` runs weights with stored ranges in int8; other weights stay float32."""
+    stored = make_network(seed=6)
+    contents, styles = small_pairs(seed=3)
+    calibration = calibrate(stored, contents, styles)
+    monkeypatch.setattr(int8_module, "load_stored_ranges", lambda network, fingerprint=None: calibration if (fingerprint or weights_fingerprint(network)) == calibration.fingerprint else None)
     monkeypatch.setattr(runtime, "cpu_has_native_bf16", lambda: False)
     monkeypatch.setattr(runtime, "cpu_prefers_int8", lambda: True)
-    bundled = Stylizer.from_pretrained("adain-default", device="cpu")
-    assert bundled.precision == "int8" and bundled.memory_format == torch.channels_last
-    assert Stylizer(make_network(seed=6), device="cpu").precision == "fp32"
+    chosen = Stylizer(stored, device="cpu")
+    assert chosen.precision == "int8" and chosen.memory_format == torch.channels_last
+    assert Stylizer(make_network(seed=7), device="cpu").precision == "fp32"
+    assert Stylizer.from_pretrained("adain-default", device="cpu").precision == "fp32"  # no stored ranges: see its card
     monkeypatch.setattr(runtime, "cpu_prefers_int8", lambda: False)
-    assert Stylizer.from_pretrained("adain-default", device="cpu").precision == "fp32"
+    assert Stylizer(stored, device="cpu").precision == "fp32"
 
 
-def test_shipped_calibration_set_and_ranges_match_the_bundled_weights() -> None:
+def test_shipped_calibration_set() -> None:
     contents, styles = read_calibration_set()
     assert len(contents) == len(list((EXAMPLES / "content").glob("*.jpg")))
     assert len(styles) == len(list((EXAMPLES / "styles").glob("*.jpg")))
     assert all(image.shape[-2:] == (128, 128) and 0 <= image.min() and image.max() <= 1 for image in contents + styles)
-    from stylesynth.inference.checkpoints import load_network
-
-    network = load_network("adain-default", AdaINNetwork.KIND)
-    assert int8_module.load_stored_ranges(network) is not None, "adain-default's int8-ranges.json is stale: python -m stylesynth.inference.int8 adain-default"
 
 
 def test_a_onednn_isa_cap_below_bf16_means_no_native_bf16(monkeypatch: pytest.MonkeyPatch) -> None:
